@@ -1,0 +1,2 @@
+export { bool, num, port, str, url } from 'envalid';
+export { readEnv, ConfigError } from './read-env';

@@ -1,0 +1,2 @@
+export { createTestDatabase, useTestDatabase, type TestDatabase } from './test-database';
+export { testServer, type TestServer } from './test-server';

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Pool, type QueryResultRow } from 'pg';
+import { quoteIdent, withDatabase, withUser } from '@cec/db';
+import { testServer } from './test-server';
+
+export interface TestDatabase {
+  name: string;
+  /** URL as the migration role (the server's superuser in tests). */
+  url: string;
+  /** URL of this database as another login role, e.g. 'customers_svc'. */
+  urlAs(role: string): string;
+  /** A pool as the migration role; closed by drop(). */
+  pool: Pool;
+  query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<R[]>;
+  drop(): Promise<void>;
+}
+
+let counter = 0;
+
+async function cloneTemplate(adminUrl: string, template: string, name: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);
+        return;
+      } catch (error) {
+        // 55006: "source database is being accessed by other users" - a concurrent clone; try again.
+        if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A new database, cloned from the migrated template, that no other test file sees. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const { adminUrl, template } = testServer();
+  counter += 1;
+  const name = `${template}_w${process.env.JEST_WORKER_ID ?? '0'}_${counter}_${randomBytes(2).toString('hex')}`;
+  await cloneTemplate(adminUrl, template, name);
+  const url = withDatabase(adminUrl, name);
+  const pool = new Pool({ connectionString: url, max: 5 });
+  return {
+    name,
+    url,
+    urlAs: (role) => withUser(url, role),
+    pool,
+    query: async (text, params) => (await pool.query(text, params)).rows,
+    drop: async () => {
+      await pool.end();
+      const admin = new Client({ connectionString: adminUrl });
+      await admin.connect();
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/**
+ * In a test file: `const db = useTestDatabase();` gives the file its own database,
+ * created before the first test and dropped after the last. Use it inside tests/hooks.
+ */
+export function useTestDatabase(): TestDatabase {
+  const handle = {} as TestDatabase;
+  let created: TestDatabase | undefined;
+  beforeAll(async () => {
+    created = await createTestDatabase();
+    Object.assign(handle, created);
+  });
+  afterAll(async () => {
+    await created?.drop();
+  });
+  return handle;
+}
