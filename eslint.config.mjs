@@ -7,7 +7,7 @@ export default [
     ignores: ['**/dist', '**/node_modules', '**/.nx', '**/coverage', '.data', 'libs/proto/src/gen/**'],
   },
   {
-    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    files: ['**/*.ts'],
     rules: {
       // Projects carry tags (package.json "nx.tags"); a service may import libs, never another service.
       '@nx/enforce-module-boundaries': [

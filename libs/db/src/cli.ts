@@ -59,7 +59,6 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'reset': {
       const t = await target();
-      await ensureDatabaseExists(t);
       await resetDatabase(t, { log, seed: !flags.includes('--no-seed') });
       return 0;
     }

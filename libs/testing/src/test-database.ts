@@ -17,7 +17,7 @@ export interface TestDatabase {
 
 let counter = 0;
 
-async function cloneTemplate(adminUrl: string, template: string, name: string): Promise<void> {
+async function createDatabase(adminUrl: string, name: string, template: string): Promise<void> {
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -36,12 +36,15 @@ async function cloneTemplate(adminUrl: string, template: string, name: string): 
   }
 }
 
-/** A new database, cloned from the migrated template, that no other test file sees. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A new database that no other test file sees: a clone of the migrated template, or
+ * with `{ empty: true }` a database with no schema at all (for migration tests).
+ */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const { adminUrl, template } = testServer();
   counter += 1;
   const name = `${template}_w${process.env.JEST_WORKER_ID ?? '0'}_${counter}_${randomBytes(2).toString('hex')}`;
-  await cloneTemplate(adminUrl, template, name);
+  await createDatabase(adminUrl, name, options.empty ? 'template0' : template);
   const url = withDatabase(adminUrl, name);
   const pool = new Pool({ connectionString: url, max: 5 });
   return {

@@ -1,0 +1,113 @@
+import { Client } from 'pg';
+import { useTestDatabase } from '@cec/testing';
+import { insertFixtures } from './fixtures';
+
+// Ownership, as in DESIGN.md: each service is the only writer of its tables.
+const OWNS: Record<string, string[]> = {
+  customers_svc: ['customers', 'customer_profiles', 'payment_records'],
+  campaigns_svc: ['campaigns', 'tasks', 'agents', 'contact_attempts', 'templates'],
+  compliance_svc: ['opt_outs', 'compliance_rules'],
+  metrics_svc: ['system_metrics'],
+};
+const ALL_TABLES = [...Object.values(OWNS).flat(), 'audit_logs', 'schema_migrations'];
+const SERVES: Record<string, string[]> = {
+  customers_svc: ['v_overdue_payments'],
+  campaigns_svc: ['v_active_campaigns', 'v_pending_tasks'],
+  compliance_svc: [],
+  metrics_svc: ['v_agent_performance', 'v_campaign_effectiveness', 'v_overdue_payments', 'v_customer_communications'],
+};
+const ALL_VIEWS = [...new Set(Object.values(SERVES).flat()), 'v_active_campaigns', 'v_pending_tasks'];
+
+describe('service roles', () => {
+  const db = useTestDatabase();
+
+  beforeAll(async () => {
+    await insertFixtures(db);
+  });
+
+  async function as<T>(role: string, work: (c: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: db.urlAs(role) });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  describe.each(Object.keys(OWNS))('%s', (role) => {
+    const own = OWNS[role];
+    const foreign = ALL_TABLES.filter((t) => !own.includes(t) && !(role === 'compliance_svc' && t === 'audit_logs'));
+
+    it('reads and writes its own tables', async () => {
+      await as(role, async (c) => {
+        for (const table of own) {
+          await c.query(`SELECT * FROM ${table} LIMIT 1`);
+          await c.query('BEGIN');
+          // A no-op update proves the UPDATE grant (and fires the updated_at trigger as this role).
+          if (table !== 'system_metrics') await c.query(`UPDATE ${table} SET updated_at = updated_at`);
+          await c.query('ROLLBACK');
+        }
+      });
+    });
+
+    it("is refused every other domain's table (42501)", async () => {
+      await as(role, async (c) => {
+        for (const table of foreign) {
+          await expect(c.query(`SELECT 1 FROM ${table} LIMIT 1`)).rejects.toMatchObject({ code: '42501' });
+          await expect(c.query(`DELETE FROM ${table}`)).rejects.toMatchObject({ code: '42501' });
+        }
+      });
+    });
+
+    it('cannot delete or truncate even its own rows', async () => {
+      await as(role, async (c) => {
+        for (const table of own) {
+          await expect(c.query(`DELETE FROM ${table}`)).rejects.toMatchObject({ code: '42501' });
+          await expect(c.query(`TRUNCATE ${table}`)).rejects.toMatchObject({ code: '42501' });
+        }
+      });
+    });
+
+    it('reads only the views it serves', async () => {
+      await as(role, async (c) => {
+        for (const view of ALL_VIEWS) {
+          const query = c.query(`SELECT * FROM ${view} LIMIT 1`);
+          if (SERVES[role].includes(view)) await query;
+          else await expect(query).rejects.toMatchObject({ code: '42501' });
+        }
+      });
+    });
+
+    it('records audit events through log_audit_event', async () => {
+      await as(role, async (c) => {
+        const { rows } = await c.query("SELECT log_audit_event('service', NULL, 'checked', 'service', $1) AS id", [role]);
+        expect(rows[0].id).toMatch(/^[0-9a-f-]{36}$/);
+      });
+    });
+
+    it('cannot create objects', async () => {
+      await as(role, async (c) => {
+        await expect(c.query('CREATE TABLE sneaky (id int)')).rejects.toMatchObject({ code: '42501' });
+      });
+    });
+  });
+
+  it('lets only compliance verify the audit chain and check opt-outs', async () => {
+    await as('compliance_svc', async (c) => {
+      await c.query('SELECT * FROM verify_audit_chain()');
+      await c.query("SELECT check_opt_out_status(gen_random_uuid(), 'email')");
+    });
+    await as('customers_svc', async (c) => {
+      await expect(c.query('SELECT * FROM verify_audit_chain()')).rejects.toMatchObject({ code: '42501' });
+      await expect(c.query("SELECT check_opt_out_status(gen_random_uuid(), 'email')")).rejects.toMatchObject({ code: '42501' });
+    });
+  });
+
+  it('lets customers compute risk, and nobody else', async () => {
+    await as('customers_svc', (c) => c.query("SELECT calculate_customer_risk_score(id) FROM customers"));
+    await as('campaigns_svc', async (c) => {
+      await expect(c.query('SELECT calculate_customer_risk_score(gen_random_uuid())')).rejects.toMatchObject({ code: '42501' });
+    });
+  });
+});
