@@ -495,206 +495,218 @@ SELECT v.id::uuid, v.customer_id::uuid, v.name, v.description, v.status,
 ON CONFLICT DO NOTHING;
 
 -- ---------------------------------------------------------------------------
--- tasks: offsets are minutes relative to now() (so 1440 = one day)
+-- tasks: each task's times are minutes from a base time. The base is a wall-clock time on a
+-- day relative to today in the CUSTOMER's time zone (base_day, base_time), so every seeded
+-- contact happened inside the customer's local 08:00-21:00 window; base_day NULL means now().
 -- ---------------------------------------------------------------------------
 INSERT INTO tasks (id, campaign_id, customer_id, agent_id, step_index, type, priority, status, context, result,
                    scheduled_for, attempts, max_attempts, lease_expires_at, last_error, assigned_at, started_at,
                    completed_at, created_at, updated_at)
 SELECT v.id::uuid, v.campaign_id::uuid, v.customer_id::uuid, v.agent_id::uuid, v.step_index, v.type, v.priority,
        v.status, v.context::jsonb, v.result::jsonb,
-       now() + make_interval(mins => v.scheduled_min),
+       b.base + make_interval(mins => v.scheduled_min),
        v.attempts, v.max_attempts,
-       now() + make_interval(mins => v.lease_min),
+       b.base + make_interval(mins => v.lease_min),
        v.last_error,
-       now() + make_interval(mins => v.assigned_min),
-       now() + make_interval(mins => v.started_min),
-       now() + make_interval(mins => v.completed_min),
-       now() + make_interval(mins => v.created_min),
-       now() + make_interval(mins => COALESCE(v.completed_min, v.started_min, v.assigned_min, v.created_min))
+       b.base + make_interval(mins => v.assigned_min),
+       b.base + make_interval(mins => v.started_min),
+       b.base + make_interval(mins => v.completed_min),
+       least(b.base + make_interval(mins => v.created_min), now()),
+       least(b.base + make_interval(mins => COALESCE(v.completed_min, v.started_min, v.assigned_min, v.created_min)), now())
   FROM (VALUES
     -- CP01 Northwind (US-MA): steps 0-2 done
     ('50000000-0000-4000-8000-000000000001', '40000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000002',
      '20000000-0000-4000-8000-000000000001', 0, 'send_email', 'low', 'completed',
      '{"template": "friendly_reminder_email", "invoice_numbers": ["INV-2026-0004", "INV-2026-0005"], "amount_due": "31800.00", "currency": "USD"}',
      '{"contact_status": "opened", "message_id": "<nw-0001@cec.example>"}',
-     -54720, 1, 3, NULL::integer, NULL, -54719, -54719, -54718, -54720),
+     -38, time '10:00', -2, 1, 3, NULL::integer, NULL, -1, -1, 0, -2),
     ('50000000-0000-4000-8000-000000000002', '40000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000002',
      '20000000-0000-4000-8000-000000000005', 1, 'send_sms', 'medium', 'completed',
      '{"template": "payment_reminder_sms", "invoice_numbers": ["INV-2026-0004", "INV-2026-0005"], "amount_due": "31800.00", "currency": "USD"}',
      '{"contact_status": "delivered", "segments": 1}',
-     -46080, 1, 3, NULL, NULL, -46079, -46079, -46078, -46080),
+     -32, time '11:15', -2, 1, 3, NULL, NULL, -1, -1, 0, -2),
     ('50000000-0000-4000-8000-000000000003', '40000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000002',
      '20000000-0000-4000-8000-000000000003', 2, 'make_call', 'medium', 'completed',
      '{"template": "friendly_call_script", "invoice_numbers": ["INV-2026-0004", "INV-2026-0005"], "amount_due": "27800.00", "currency": "USD"}',
-     '{"contact_status": "answered", "outcome": "promise_to_pay", "promised_amount": "22000.00", "promised_date_offset_days": 10}',
-     -28800, 1, 3, NULL, NULL, -28805, -28800, -28794, -28810),
+     '{"contact_status": "answered", "outcome": "promise_to_pay", "promised_amount": "22000.00", "currency": "USD"}',
+     -20, time '14:30', -10, 1, 3, NULL, NULL, -7, -6, 0, -10),
     -- CP02 Lone Star (US-TX): every step taken, research in progress
     ('50000000-0000-4000-8000-000000000004', '40000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000005',
      '20000000-0000-4000-8000-000000000002', 0, 'send_email', 'low', 'failed',
      '{"template": "friendly_reminder_email", "invoice_numbers": ["INV-2026-0015"], "amount_due": "45000.00", "currency": "USD"}',
      '{"contact_status": "bounced"}',
-     -161280, 3, 3, NULL, '550 5.1.1 mailbox unavailable: ap@lonestarfab.example', -161279, -161279, -161278, -169920),
+     -112, time '09:30', -30, 3, 3, NULL, '550 5.1.1 mailbox unavailable: ap@lonestarfab.example', -1, -1, 0, -8640),
     ('50000000-0000-4000-8000-000000000005', '40000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000005',
      '20000000-0000-4000-8000-000000000005', 1, 'send_sms', 'medium', 'completed',
      '{"template": "payment_reminder_sms", "invoice_numbers": ["INV-2026-0015"], "amount_due": "45000.00", "currency": "USD"}',
      '{"contact_status": "delivered", "segments": 1}',
-     -151200, 1, 3, NULL, NULL, -151199, -151199, -151198, -151200),
+     -105, time '10:45', -2, 1, 3, NULL, NULL, -1, -1, 0, -2),
     ('50000000-0000-4000-8000-000000000006', '40000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000005',
      '20000000-0000-4000-8000-000000000003', 2, 'make_call', 'medium', 'completed',
      '{"template": "friendly_call_script", "invoice_numbers": ["INV-2026-0015"], "amount_due": "45000.00", "currency": "USD"}',
      '{"contact_status": "failed", "outcome": "no_answer"}',
-     -136800, 1, 3, NULL, NULL, -136801, -136800, -136799, -136800),
+     -95, time '15:20', -10, 1, 3, NULL, NULL, -2, -1, 0, -10),
     ('50000000-0000-4000-8000-000000000007', '40000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000005',
      '20000000-0000-4000-8000-000000000001', 3, 'send_email', 'high', 'completed',
      '{"template": "final_notice_email", "invoice_numbers": ["INV-2026-0015", "INV-2026-0016", "INV-2026-0017"], "amount_due": "61000.00", "currency": "USD"}',
      '{"contact_status": "opened", "message_id": "<ls-0004@cec.example>"}',
-     -43200, 1, 3, NULL, NULL, -43199, -43199, -43198, -43200),
+     -30, time '09:10', -2, 1, 3, NULL, NULL, -1, -1, 0, -2),
     ('50000000-0000-4000-8000-000000000008', '40000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000005',
      '20000000-0000-4000-8000-000000000006', 4, 'research', 'urgent', 'in_progress',
      '{"invoice_numbers": ["INV-2026-0015", "INV-2026-0016", "INV-2026-0017"], "amount_due": "61000.00", "currency": "USD", "checks": ["credit_report", "company_registry", "alternate_contacts"]}',
      NULL,
-     -120, 1, 3, 20, NULL, -60, -55, NULL, -120),
-    -- CP03 Pacific Coast (US-CA, paused): reminder replied with a dispute; manual review queued
+     NULL, NULL, -120, 1, 3, 20, NULL, -60, -55, NULL, -120),
+    -- CP03 Pacific Coast (US-CA, paused): reminder answered with a dispute; manual review queued
     ('50000000-0000-4000-8000-000000000009', '40000000-0000-4000-8000-000000000003', '10000000-0000-4000-8000-000000000003',
      '20000000-0000-4000-8000-000000000001', 0, 'send_email', 'low', 'completed',
      '{"template": "friendly_reminder_email", "invoice_numbers": ["INV-2026-0008"], "amount_due": "18400.00", "currency": "USD"}',
      '{"contact_status": "replied", "outcome": "dispute"}',
-     -36000, 1, 3, NULL, NULL, -35999, -35999, -35998, -36000),
+     -25, time '08:45', -2, 1, 3, NULL, NULL, -1, -1, 0, -2),
     ('50000000-0000-4000-8000-000000000010', '40000000-0000-4000-8000-000000000003', '10000000-0000-4000-8000-000000000003',
      NULL, NULL, 'manual_review', 'high', 'pending',
      '{"reason": "dispute", "invoice_numbers": ["INV-2026-0008"], "note": "Customer says 40 of 400 parts were rejected at inspection."}',
      NULL,
-     -34560, 0, 1, NULL, NULL, NULL, NULL, NULL, -34560),
-    -- CP04 Evergreen (US-FL): reminder delivered, SMS claimed
+     -24, time '11:00', 0, 0, 1, NULL, NULL, NULL, NULL, NULL, 0),
+    -- CP04 Evergreen (US-FL): reminder delivered, SMS claimed by an agent right now
     ('50000000-0000-4000-8000-000000000011', '40000000-0000-4000-8000-000000000004', '10000000-0000-4000-8000-000000000012',
      '20000000-0000-4000-8000-000000000002', 0, 'send_email', 'low', 'completed',
      '{"template": "friendly_reminder_email", "invoice_numbers": ["INV-2026-0036"], "amount_due": "16000.00", "currency": "USD"}',
      '{"contact_status": "delivered"}',
-     -57600, 1, 3, NULL, NULL, -57599, -57599, -57598, -57600),
+     -40, time '10:00', -2, 1, 3, NULL, NULL, -1, -1, 0, -2),
     ('50000000-0000-4000-8000-000000000012', '40000000-0000-4000-8000-000000000004', '10000000-0000-4000-8000-000000000012',
      '20000000-0000-4000-8000-000000000005', 1, 'send_sms', 'medium', 'assigned',
      '{"template": "payment_reminder_sms", "invoice_numbers": ["INV-2026-0036", "INV-2026-0037"], "amount_due": "20500.00", "currency": "USD"}',
      NULL,
-     -10, 1, 3, 5, NULL, -5, NULL, NULL, -10),
+     NULL, NULL, -10, 1, 3, 5, NULL, -5, NULL, NULL, -10),
     -- CP06 Acme (US-MA, completed): one reminder, then paid
     ('50000000-0000-4000-8000-000000000013', '40000000-0000-4000-8000-000000000006', '10000000-0000-4000-8000-000000000001',
      '20000000-0000-4000-8000-000000000001', 0, 'send_email', 'low', 'completed',
      '{"template": "friendly_reminder_email", "invoice_numbers": ["INV-2026-0002"], "amount_due": "8750.00", "currency": "USD"}',
      '{"contact_status": "opened"}',
-     -41760, 1, 3, NULL, NULL, -41759, -41759, -41758, -41760),
+     -29, time '09:00', -2, 1, 3, NULL, NULL, -1, -1, 0, -2),
     -- CP07 Sunset (US-AZ, cancelled): reminder sent before the do-not-contact; SMS step cancelled
     ('50000000-0000-4000-8000-000000000014', '40000000-0000-4000-8000-000000000007', '10000000-0000-4000-8000-000000000011',
      '20000000-0000-4000-8000-000000000002', 0, 'send_email', 'low', 'completed',
      '{"template": "friendly_reminder_email", "invoice_numbers": ["INV-2026-0033"], "amount_due": "32000.00", "currency": "USD"}',
      '{"contact_status": "delivered"}',
-     -141120, 1, 3, NULL, NULL, -141119, -141119, -141118, -141120),
+     -98, time '10:30', -2, 1, 3, NULL, NULL, -1, -1, 0, -2),
     ('50000000-0000-4000-8000-000000000015', '40000000-0000-4000-8000-000000000007', '10000000-0000-4000-8000-000000000011',
      NULL, 1, 'send_sms', 'medium', 'cancelled',
      '{"template": "payment_reminder_sms", "invoice_numbers": ["INV-2026-0033"], "amount_due": "32000.00", "currency": "USD"}',
      '{"cancelled_reason": "do_not_contact", "decided_by": "compliance"}',
-     -131040, 0, 3, NULL, NULL, NULL, NULL, NULL, -131040),
-    -- CP08 Rheinland (DE): German reminder opened; second notice deferred to Berlin business hours
+     -91, time '10:00', 0, 0, 3, NULL, NULL, NULL, NULL, NULL, -1),
+    -- CP08 Rheinland (DE): German reminder opened; second notice deferred to 09:00 Berlin time tomorrow
     ('50000000-0000-4000-8000-000000000016', '40000000-0000-4000-8000-000000000008', '10000000-0000-4000-8000-000000000009',
      '20000000-0000-4000-8000-000000000001', 0, 'send_email', 'low', 'completed',
      '{"template": "friendly_reminder_email", "language": "de", "invoice_numbers": ["INV-2026-0027"], "amount_due": "14000.00", "currency": "EUR"}',
      '{"contact_status": "opened"}',
-     -64800, 1, 3, NULL, NULL, -64799, -64799, -64798, -64800),
+     -45, time '09:00', -2, 1, 3, NULL, NULL, -1, -1, 0, -2),
     ('50000000-0000-4000-8000-000000000017', '40000000-0000-4000-8000-000000000008', '10000000-0000-4000-8000-000000000009',
      NULL, 1, 'send_email', 'medium', 'pending',
      '{"template": "firm_reminder_email", "language": "de", "invoice_numbers": ["INV-2026-0027"], "amount_due": "14000.00", "currency": "EUR", "deferred_reason": "contact_window"}',
      NULL,
-     840, 0, 3, NULL, NULL, NULL, NULL, NULL, -120),
+     1, time '09:00', 0, 0, 3, NULL, NULL, NULL, NULL, NULL, -1500),
     -- ad-hoc work without a campaign (Great Lakes, US-IL)
     ('50000000-0000-4000-8000-000000000018', NULL, '10000000-0000-4000-8000-000000000007',
      '20000000-0000-4000-8000-000000000006', NULL, 'research', 'medium', 'completed',
      '{"reason": "verify new AP contact", "checks": ["company_registry", "alternate_contacts"]}',
-     '{"findings": "AP contact changed to Robert Nowak; phone +13125550151 listed on company website."}',
-     -5760, 1, 3, NULL, NULL, -5700, -5690, -5600, -5760),
+     '{"findings": "AP contact changed to Robert Nowak; phone +13125550151 listed on the company website."}',
+     -4, time '13:00', -60, 1, 3, NULL, NULL, -59, -50, 40, -60),
     ('50000000-0000-4000-8000-000000000019', NULL, '10000000-0000-4000-8000-000000000007',
      '20000000-0000-4000-8000-000000000007', NULL, 'make_call', 'medium', 'failed',
      '{"template": "friendly_call_script", "reason": "confirm AP contact before campaign", "invoice_numbers": ["INV-2026-0021"]}',
      '{"contact_status": "failed", "outcome": "carrier_error"}',
-     -2880, 3, 3, NULL, 'carrier error: SIP 503 Service Unavailable', -2880, -2879, -2870, -2900)
+     -2, time '11:00', -20, 3, 3, NULL, 'carrier error: SIP 503 Service Unavailable', -2, -1, 0, -20)
   ) AS v (id, campaign_id, customer_id, agent_id, step_index, type, priority, status, context, result,
-          scheduled_min, attempts, max_attempts, lease_min, last_error, assigned_min, started_min, completed_min,
-          created_min)
+          base_day, base_time, scheduled_min, attempts, max_attempts, lease_min, last_error, assigned_min, started_min,
+          completed_min, created_min)
+  JOIN customer_profiles cp ON cp.customer_id = v.customer_id::uuid
+ CROSS JOIN LATERAL (
+       SELECT CASE WHEN v.base_day IS NULL THEN now()
+                   ELSE (((now() AT TIME ZONE cp.timezone)::date + v.base_day) + v.base_time) AT TIME ZONE cp.timezone
+              END AS base
+ ) AS b
 ON CONFLICT DO NOTHING;
 
 -- ---------------------------------------------------------------------------
--- contact_attempts: offsets are minutes relative to now()
+-- contact_attempts: attempted at a local wall-clock time (attempted_time) on a day relative to
+-- today in the customer's time zone (attempted_day), like the tasks they belong to.
 -- ---------------------------------------------------------------------------
 INSERT INTO contact_attempts (id, customer_id, task_id, campaign_id, agent_id, template_id, channel, status,
                               attempted_at, duration, outcome, metadata, created_at, updated_at)
 SELECT v.id::uuid, v.customer_id::uuid, v.task_id::uuid, v.campaign_id::uuid, v.agent_id::uuid, v.template_id::uuid,
-       v.channel, v.status, now() + make_interval(mins => v.attempted_min), v.duration, v.outcome, v.metadata::jsonb,
-       now() + make_interval(mins => v.attempted_min), now() + make_interval(mins => v.attempted_min)
+       v.channel, v.status, b.at, v.duration, v.outcome, v.metadata::jsonb, b.at, b.at
   FROM (VALUES
     ('60000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000002', '50000000-0000-4000-8000-000000000001',
      '40000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000001',
-     'email', 'opened', -54718, NULL::integer, NULL,
+     'email', 'opened', -38, time '10:00', NULL::integer, NULL,
      '{"to": "billing@northwindtraders.example", "message_id": "<nw-0001@cec.example>", "opened_count": 2}'),
     ('60000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000002', '50000000-0000-4000-8000-000000000002',
      '40000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000005', '30000000-0000-4000-8000-000000000004',
-     'sms', 'delivered', -46078, NULL, NULL,
+     'sms', 'delivered', -32, time '11:15', NULL, NULL,
      '{"to": "+15085550117", "segments": 1, "provider_message_id": "SM5f1c0e"}'),
     ('60000000-0000-4000-8000-000000000003', '10000000-0000-4000-8000-000000000002', '50000000-0000-4000-8000-000000000003',
      '40000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000003', '30000000-0000-4000-8000-000000000006',
-     'phone', 'answered', -28800, 312, 'promise_to_pay',
+     'phone', 'answered', -20, time '14:24', 312, 'promise_to_pay',
      '{"to": "+15085550117", "recording": true, "promised_amount": "22000.00", "currency": "USD"}'),
     ('60000000-0000-4000-8000-000000000004', '10000000-0000-4000-8000-000000000005', '50000000-0000-4000-8000-000000000004',
      '40000000-0000-4000-8000-000000000002', '20000000-0000-4000-8000-000000000002', '30000000-0000-4000-8000-000000000001',
-     'email', 'bounced', -161278, NULL, 'hard_bounce',
+     'email', 'bounced', -112, time '09:30', NULL, 'hard_bounce',
      '{"to": "ap@lonestarfab.example", "smtp_code": 550, "smtp_message": "5.1.1 mailbox unavailable"}'),
     ('60000000-0000-4000-8000-000000000005', '10000000-0000-4000-8000-000000000005', '50000000-0000-4000-8000-000000000005',
      '40000000-0000-4000-8000-000000000002', '20000000-0000-4000-8000-000000000005', '30000000-0000-4000-8000-000000000004',
-     'sms', 'delivered', -151198, NULL, NULL,
+     'sms', 'delivered', -105, time '10:45', NULL, NULL,
      '{"to": "+17135550129", "segments": 1, "provider_message_id": "SM77a0b2"}'),
     ('60000000-0000-4000-8000-000000000006', '10000000-0000-4000-8000-000000000005', '50000000-0000-4000-8000-000000000006',
      '40000000-0000-4000-8000-000000000002', '20000000-0000-4000-8000-000000000003', '30000000-0000-4000-8000-000000000006',
-     'phone', 'failed', -136800, 0, 'no_answer',
+     'phone', 'failed', -95, time '15:19', 0, 'no_answer',
      '{"to": "+17135550129", "rings": 8}'),
     ('60000000-0000-4000-8000-000000000007', '10000000-0000-4000-8000-000000000005', '50000000-0000-4000-8000-000000000007',
      '40000000-0000-4000-8000-000000000002', '20000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000003',
-     'email', 'opened', -43198, NULL, NULL,
+     'email', 'opened', -30, time '09:10', NULL, NULL,
      '{"to": "travis.mccoy@lonestarfab.example", "message_id": "<ls-0004@cec.example>", "opened_count": 1}'),
     ('60000000-0000-4000-8000-000000000008', '10000000-0000-4000-8000-000000000003', '50000000-0000-4000-8000-000000000009',
      '40000000-0000-4000-8000-000000000003', '20000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000001',
-     'email', 'replied', -35998, NULL, 'dispute',
+     'email', 'replied', -25, time '08:45', NULL, 'dispute',
      '{"to": "payables@pacificcoastmfg.example", "reply_excerpt": "40 of the 400 parts failed inspection; we will pay for 360."}'),
     ('60000000-0000-4000-8000-000000000009', '10000000-0000-4000-8000-000000000012', '50000000-0000-4000-8000-000000000011',
      '40000000-0000-4000-8000-000000000004', '20000000-0000-4000-8000-000000000002', '30000000-0000-4000-8000-000000000001',
-     'email', 'delivered', -57598, NULL, NULL,
+     'email', 'delivered', -40, time '10:00', NULL, NULL,
      '{"to": "billing@evergreenhealth.example"}'),
     ('60000000-0000-4000-8000-000000000010', '10000000-0000-4000-8000-000000000001', '50000000-0000-4000-8000-000000000013',
      '40000000-0000-4000-8000-000000000006', '20000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000001',
-     'email', 'opened', -41758, NULL, NULL,
+     'email', 'opened', -29, time '09:00', NULL, NULL,
      '{"to": "ap@acmelogistics.example", "opened_count": 1}'),
     ('60000000-0000-4000-8000-000000000011', '10000000-0000-4000-8000-000000000011', '50000000-0000-4000-8000-000000000014',
      '40000000-0000-4000-8000-000000000007', '20000000-0000-4000-8000-000000000002', '30000000-0000-4000-8000-000000000001',
-     'email', 'delivered', -141118, NULL, NULL,
+     'email', 'delivered', -98, time '10:30', NULL, NULL,
      '{"to": "ap@sunsethospitality.example"}'),
     ('60000000-0000-4000-8000-000000000012', '10000000-0000-4000-8000-000000000009', '50000000-0000-4000-8000-000000000016',
      '40000000-0000-4000-8000-000000000008', '20000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000010',
-     'email', 'opened', -64798, NULL, NULL,
+     'email', 'opened', -45, time '09:00', NULL, NULL,
      '{"to": "buchhaltung@rheinland-maschinenbau.example", "language": "de", "opened_count": 3}'),
     ('60000000-0000-4000-8000-000000000013', '10000000-0000-4000-8000-000000000007', '50000000-0000-4000-8000-000000000019',
      NULL, '20000000-0000-4000-8000-000000000007', '30000000-0000-4000-8000-000000000006',
-     'phone', 'failed', -2870, NULL, 'carrier_error',
+     'phone', 'failed', -2, time '10:59', NULL, 'carrier_error',
      '{"to": "+13125550151", "sip_code": 503}'),
     ('60000000-0000-4000-8000-000000000014', '10000000-0000-4000-8000-000000000004', NULL,
      NULL, '20000000-0000-4000-8000-000000000005', '30000000-0000-4000-8000-000000000004',
-     'sms', 'sent', -4320, NULL, 'courtesy_reminder',
+     'sms', 'sent', -3, time '12:00', NULL, 'courtesy_reminder',
      '{"to": "+12125550188", "segments": 1, "invoice_numbers": ["INV-2026-0013"]}'),
     ('60000000-0000-4000-8000-000000000015', '10000000-0000-4000-8000-000000000008', NULL,
      NULL, '20000000-0000-4000-8000-000000000002', '30000000-0000-4000-8000-000000000001',
-     'email', 'replied', -5760, NULL, 'payment_scheduled',
+     'email', 'replied', -4, time '10:20', NULL, 'payment_scheduled',
      '{"to": "accounts@thamesdigital.example", "invoice_numbers": ["INV-2026-0025"], "reply_excerpt": "Payment run on Friday."}'),
     ('60000000-0000-4000-8000-000000000016', '10000000-0000-4000-8000-000000000010', NULL,
      NULL, '20000000-0000-4000-8000-000000000005', '30000000-0000-4000-8000-000000000004',
-     'sms', 'replied', -87840, NULL, 'stop_requested',
+     'sms', 'replied', -61, time '09:30', NULL, 'stop_requested',
      '{"to": "+61255501234", "reply": "STOP"}')
-  ) AS v (id, customer_id, task_id, campaign_id, agent_id, template_id, channel, status, attempted_min, duration,
-          outcome, metadata)
+  ) AS v (id, customer_id, task_id, campaign_id, agent_id, template_id, channel, status, attempted_day, attempted_time,
+          duration, outcome, metadata)
+  JOIN customer_profiles cp ON cp.customer_id = v.customer_id::uuid
+ CROSS JOIN LATERAL (
+       SELECT (((now() AT TIME ZONE cp.timezone)::date + v.attempted_day) + v.attempted_time) AT TIME ZONE cp.timezone AS at
+ ) AS b
 ON CONFLICT DO NOTHING;
 
 -- ---------------------------------------------------------------------------
@@ -705,8 +717,10 @@ INSERT INTO opt_outs (id, customer_id, channel, source, reason, opted_out_at, ex
 VALUES
     -- Harbour Bridge replied STOP to an SMS (contact attempt 16)
     ('70000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000010', 'sms', 'reply_stop',
-     'Replied STOP to a payment reminder SMS.', now() - interval '61 days', NULL, NULL, NULL,
-     now() - interval '61 days', now() - interval '61 days'),
+     'Replied STOP to a payment reminder SMS.',
+     (((now() AT TIME ZONE 'Australia/Sydney')::date - 61) + time '09:37') AT TIME ZONE 'Australia/Sydney', NULL, NULL, NULL,
+     (((now() AT TIME ZONE 'Australia/Sydney')::date - 61) + time '09:37') AT TIME ZONE 'Australia/Sydney',
+     (((now() AT TIME ZONE 'Australia/Sydney')::date - 61) + time '09:37') AT TIME ZONE 'Australia/Sydney'),
     -- Rocky Mountain Outfitters: no collection contact on any channel
     ('70000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000006', 'all', 'customer_request',
      'Pays through the supplier portal; asked in writing not to receive collection contacts.',
