@@ -30,6 +30,7 @@ $$;
 \ir 004_create_audit_and_compliance.sql
 \ir 005_create_system_metrics_and_views.sql
 \ir 006_create_service_roles.sql
+\ir 007_create_payments.sql
 
 INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (1, '001_create_core_tables', NULL, current_user || ' (psql)'),
@@ -37,6 +38,7 @@ INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (3, '003_create_contact_attempts_and_templates', NULL, current_user || ' (psql)'),
     (4, '004_create_audit_and_compliance', NULL, current_user || ' (psql)'),
     (5, '005_create_system_metrics_and_views', NULL, current_user || ' (psql)'),
-    (6, '006_create_service_roles', NULL, current_user || ' (psql)');
+    (6, '006_create_service_roles', NULL, current_user || ' (psql)'),
+    (7, '007_create_payments', NULL, current_user || ' (psql)');
 
 COMMIT;

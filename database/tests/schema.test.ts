@@ -3,7 +3,7 @@ import { insertFixtures, type Fixtures } from './fixtures';
 
 const TABLES = [
   'customers', 'customer_profiles', 'payment_records', 'agents', 'campaigns', 'tasks', 'contact_attempts',
-  'templates', 'audit_logs', 'opt_outs', 'compliance_rules', 'system_metrics', 'schema_migrations',
+  'templates', 'audit_logs', 'opt_outs', 'compliance_rules', 'system_metrics', 'schema_migrations', 'payments',
 ];
 const VIEWS = [
   'v_active_campaigns', 'v_pending_tasks', 'v_agent_performance', 'v_customer_communications',

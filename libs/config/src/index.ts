@@ -1,2 +1,3 @@
 export { bool, num, port, str, url } from 'envalid';
 export { readEnv, ConfigError } from './read-env';
+export { intInRange, portOrZero } from './validators';

@@ -33,3 +33,21 @@ describe('readEnv', () => {
     expect((error as Error).message).toMatch(/PORT: .*seventy/);
   });
 });
+
+describe('validators', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { intInRange, portOrZero } = require('./index') as typeof import('./index');
+
+  it('accepts 0 as a port and rejects out-of-range ones', () => {
+    expect(readEnv({ P: portOrZero() }, { P: '0' }).P).toBe(0);
+    expect(readEnv({ P: portOrZero() }, { P: '50051' }).P).toBe(50051);
+    expect(() => readEnv({ P: portOrZero() }, { P: '70000' })).toThrow(/P: must be a port number 0-65535, got "70000"/);
+    expect(() => readEnv({ P: portOrZero() }, { P: '-1' })).toThrow(ConfigError);
+  });
+
+  it('bounds whole numbers', () => {
+    expect(readEnv({ N: intInRange(1, 10)() }, { N: '10' }).N).toBe(10);
+    expect(() => readEnv({ N: intInRange(1, 10)() }, { N: '11' })).toThrow(/N: must be a whole number from 1 to 10, got "11"/);
+    expect(() => readEnv({ N: intInRange(1, 10)() }, { N: '2.5' })).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,119 @@
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import type { Logger, ServiceMetrics } from '@cec/observability';
+import { observabilityInterceptor } from './observability-interceptor';
+import { addReflection } from './reflection';
+
+export interface ServiceRegistration {
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+export interface GrpcServerOptions {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  services: ServiceRegistration[];
+  logger: Logger;
+  metrics?: ServiceMetrics;
+  /** Throws while the service cannot serve (e.g. its database is unreachable). */
+  readinessCheck?: () => Promise<void>;
+  readinessIntervalMs?: number;
+  /** How long in-flight calls may take to finish after shutdown starts, before they are cancelled. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningGrpcServer {
+  port: number;
+  /** Full names of the services served, e.g. escalation.customers.v1.CustomerService. */
+  serviceNames: string[];
+  /** Runs the readiness check now and updates the health status. */
+  checkReadiness(): Promise<boolean>;
+  /** Stops accepting calls, lets in-flight calls finish (up to the grace period). Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/** "escalation.customers.v1.CustomerService" from a method path "/escalation.customers.v1.CustomerService/GetCustomer". */
+export function serviceNameOf(definition: ServiceDefinition): string {
+  const first = Object.values(definition)[0];
+  return first.path.split('/')[1];
+}
+
+/**
+ * A gRPC server with everything every service needs: the services, grpc.health.v1.Health
+ * (NOT_SERVING while starting, while the readiness check fails and once shutting down),
+ * reflection for grpcurl and `buf curl`, a JSON log line and metrics per call.
+ */
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const { logger } = options;
+  const serviceNames = options.services.map((s) => serviceNameOf(s.definition));
+  const server = new Server({
+    interceptors: [observabilityInterceptor(logger, options.metrics)],
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.keepalive_timeout_ms': 20_000,
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+  });
+  for (const { definition, implementation } of options.services) server.addService(definition, implementation);
+
+  const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((n) => [n, 'NOT_SERVING'])) });
+  health.addToServer(server);
+  addReflection(server, [...serviceNames, 'grpc.health.v1.Health']);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(new Error(`cannot listen on ${options.host}:${options.port}: ${error.message}`)) : resolve(bound),
+    ),
+  );
+
+  let current: ServingStatus | undefined;
+  let stopping = false;
+  const setStatus = (next: ServingStatus, reason?: string): void => {
+    if (next === current) return;
+    current = next;
+    health.setStatus('', next);
+    for (const name of serviceNames) health.setStatus(name, next);
+    logger.info({ status: next, reason }, 'health');
+  };
+
+  const checkReadiness = async (): Promise<boolean> => {
+    if (stopping) return false;
+    try {
+      await options.readinessCheck?.();
+      if (!stopping) setStatus('SERVING');
+      return !stopping;
+    } catch (error) {
+      if (!stopping) setStatus('NOT_SERVING', (error as Error).message);
+      return false;
+    }
+  };
+
+  await checkReadiness();
+  const timer = setInterval(() => void checkReadiness(), options.readinessIntervalMs ?? 5_000);
+  timer.unref();
+  logger.info({ port, services: serviceNames }, 'listening');
+
+  let stopped: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopped ??= (async () => {
+      stopping = true;
+      clearInterval(timer);
+      setStatus('NOT_SERVING', 'shutting down');
+      const grace = options.shutdownGraceMs ?? 10_000;
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          logger.warn({ grace_ms: grace }, 'grace period over: cancelling calls still in flight');
+          server.forceShutdown();
+          resolve();
+        }, grace);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      logger.info('gRPC server stopped');
+    })();
+    return stopped;
+  };
+
+  return { port, serviceNames, checkReadiness, shutdown };
+}

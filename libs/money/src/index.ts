@@ -1,0 +1,2 @@
+export { isCurrencyCode, minorUnits } from './currency';
+export { amountProblem, decimal, formatAmount, type Decimal } from './decimal';

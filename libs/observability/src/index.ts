@@ -1,0 +1,2 @@
+export { createLogger, type LogLevel, type Logger } from './logger';
+export { createServiceMetrics, startMetricsServer, type ServiceMetrics } from './metrics';

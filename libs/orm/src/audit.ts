@@ -1,0 +1,29 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+export interface AuditEvent {
+  /** e.g. 'customer', 'invoice'. */
+  entityType: string;
+  entityId: string | null;
+  /** e.g. 'created', 'payment_recorded'. */
+  action: string;
+  actor: { type: 'user' | 'service' | 'agent' | 'system'; id: string };
+  /** What changed and why: {before, after, reason, request_id}. No secrets. */
+  details: Record<string, unknown>;
+}
+
+/**
+ * Appends to the hash-chained audit trail through log_audit_event, on the transaction of
+ * `em`, so the event commits or rolls back with the change it records. Call it last in the
+ * transaction: appends are serialised until commit.
+ */
+export async function recordAuditEvent(em: EntityManager, event: AuditEvent): Promise<string> {
+  const rows = await em
+    .getConnection()
+    .execute<{ id: string }[]>(
+      'SELECT log_audit_event(?, ?, ?, ?, ?, ?::jsonb) AS id',
+      [event.entityType, event.entityId, event.action, event.actor.type, event.actor.id, JSON.stringify(event.details)],
+      'all',
+      em.getTransactionContext(),
+    );
+  return rows[0].id;
+}

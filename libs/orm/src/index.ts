@@ -1,0 +1,4 @@
+export { recordAuditEvent, type AuditEvent } from './audit';
+export { createOrm, type OrmOptions } from './create-orm';
+export { translateDatabaseError } from './translate-database-error';
+export { applyDeadline, inTransaction, pingDatabase } from './transactions';

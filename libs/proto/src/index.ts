@@ -1,0 +1,3 @@
+export * as commonV1 from './common-v1';
+export * as customersV1 from './customers-v1';
+export { fileDescriptorProtos } from './descriptor-set';

@@ -1,0 +1,31 @@
+import { Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: { deadline?: Date | number },
+  callback: (error: ServiceError | null, response: Res) => void,
+) => unknown;
+
+type RequestOf<M> = M extends UnaryMethod<infer Req, unknown> ? Req : never;
+type ResponseOf<M> = M extends UnaryMethod<unknown, infer Res> ? Res : never;
+
+/**
+ * Calls a unary method and resolves with its response, or rejects with the ServiceError
+ * (code, details, metadata), so tests can `await expect(call(...)).rejects.toMatchObject({ code })`.
+ */
+export function call<C extends Client, K extends keyof C>(
+  client: C,
+  method: K,
+  request: RequestOf<C[K]>,
+  options: { metadata?: Record<string, string>; deadlineMs?: number } = {},
+): Promise<ResponseOf<C[K]>> {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
+  const fn = client[method] as unknown as UnaryMethod<RequestOf<C[K]>, ResponseOf<C[K]>>;
+  return new Promise((resolve, reject) => {
+    fn.call(client, request, metadata, { deadline: Date.now() + (options.deadlineMs ?? 10_000) }, (error, response) =>
+      error ? reject(error) : resolve(response),
+    );
+  });
+}

@@ -1,0 +1,186 @@
+import { resolveUpdateMask, decodePageToken, filterFingerprint, pageSize, paginate, type AsyncService } from '@cec/grpc';
+import { InvalidArgumentError, Violations } from '@cec/errors';
+import type { customersV1 } from '@cec/proto';
+import {
+  applyCustomerChanges,
+  checkPreferredMethod,
+  UPDATABLE_CUSTOMER_FIELDS,
+  validateNewCustomer,
+  type CustomerInput,
+  type UpdatableCustomerField,
+} from '../domain/customer-rules';
+import {
+  applyProfileChanges,
+  initialPreferences,
+  UPDATABLE_PROFILE_FIELDS,
+  type ProfileInput,
+  type UpdatableProfileField,
+} from '../domain/profile-rules';
+import { optionalUuid, requireUuid, text } from '../domain/text-rules';
+import { MAX_BATCH } from '../domain/values';
+import type { CustomerStore } from '../store/customer-store';
+import { callInfo } from './call-info';
+import { contactMethodFromProto, riskLevelFromProto } from './enums';
+import { toContactProfile, toCustomer, toProfile } from './messages';
+
+function customerInput(customer: customersV1.Customer | undefined, v: Violations, prefix = 'customer'): CustomerInput {
+  const c = customer;
+  const a = c?.address;
+  return {
+    companyName: c?.companyName ?? '',
+    contactName: c?.contactName ?? '',
+    email: c?.email ?? '',
+    phone: c?.phone ?? '',
+    preferredContactMethod: contactMethodFromProto(c?.preferredContactMethod ?? 0, v, `${prefix}.preferred_contact_method`),
+    address: a && { line1: a.line1, line2: a.line2, city: a.city, state: a.state, postalCode: a.postalCode, country: a.country },
+  };
+}
+
+function profileInput(profile: customersV1.CustomerProfile | undefined, v: Violations, prefix = 'profile'): ProfileInput | undefined {
+  if (!profile) return undefined;
+  return {
+    timeZone: profile.timeZone,
+    countryCode: profile.countryCode,
+    regionCode: profile.regionCode,
+    doNotContact: profile.doNotContact,
+    doNotContactReason: profile.doNotContactReason,
+    notes: profile.notes,
+    preferredContactMethod: contactMethodFromProto(profile.preferredContactMethod, v, `${prefix}.preferred_contact_method`),
+  };
+}
+
+function populatedCustomerFields(c: customersV1.Customer | undefined): UpdatableCustomerField[] {
+  if (!c) return [];
+  const a = c.address;
+  const out: UpdatableCustomerField[] = [];
+  if (c.companyName) out.push('company_name');
+  if (c.contactName) out.push('contact_name');
+  if (c.email) out.push('email');
+  if (c.phone) out.push('phone');
+  if (c.preferredContactMethod) out.push('preferred_contact_method');
+  if (a && Object.values(a).some(Boolean)) out.push('address');
+  return out;
+}
+
+function populatedProfileFields(p: customersV1.CustomerProfile | undefined): UpdatableProfileField[] {
+  if (!p) return [];
+  const out: UpdatableProfileField[] = [];
+  if (p.preferredContactMethod) out.push('preferred_contact_method');
+  if (p.timeZone) out.push('time_zone');
+  if (p.countryCode) out.push('country_code');
+  if (p.regionCode) out.push('region_code');
+  if (p.doNotContact) out.push('do_not_contact');
+  if (p.doNotContactReason) out.push('do_not_contact_reason');
+  if (p.notes) out.push('notes');
+  return out;
+}
+
+/** escalation.customers.v1.CustomerService over the customer store. */
+export function customerService(store: CustomerStore): AsyncService<customersV1.CustomerServiceServer> {
+  return {
+    async createCustomer(request, context) {
+      const v = new Violations();
+      if (!request.customer) v.add('customer', 'is required');
+      const requestId = optionalUuid(v, 'request_id', request.requestId);
+      const preferences = initialPreferences(profileInput(request.profile, v), v);
+      const fields = validateNewCustomer(customerInput(request.customer, v), v);
+      const record = await store.create(fields, preferences, requestId, callInfo(context));
+      return { customer: toCustomer(record), profile: toProfile(record) };
+    },
+
+    async getCustomer(request) {
+      const v = new Violations();
+      const id = requireUuid(v, 'customer_id', request.customerId);
+      v.throwIfAny();
+      return { customer: toCustomer(await store.get(id)) };
+    },
+
+    async updateCustomer(request, context) {
+      const v = new Violations();
+      if (!request.customer) throw InvalidArgumentError.field('customer', 'is required');
+      const id = requireUuid(v, 'customer.id', request.customer.id);
+      const input = customerInput(request.customer, v);
+      v.throwIfAny();
+      const paths = resolveUpdateMask(request.updateMask, {
+        allowed: UPDATABLE_CUSTOMER_FIELDS,
+        resource: 'customer',
+        populated: () => populatedCustomerFields(request.customer),
+      });
+      const record = await store.update(id, (current) => applyCustomerChanges(current, input, paths), callInfo(context));
+      return { customer: toCustomer(record) };
+    },
+
+    async listCustomers(request) {
+      const v = new Violations();
+      const size = pageSize(request.pageSize);
+      const riskLevel = riskLevelFromProto(request.riskLevel, v, 'risk_level');
+      const search = text(v, 'search', request.search, { max: 200 });
+      v.throwIfAny();
+      const filter = { riskLevel, search };
+      const fingerprint = filterFingerprint(filter);
+      const after = decodePageToken(request.pageToken, fingerprint) as [string, string] | undefined;
+      const rows = await store.list(filter, after, size + 1);
+      const { page, nextPageToken } = paginate(rows, size, (r) => [r.customer.companyName, r.customer.id], fingerprint);
+      return { customers: page.map(toCustomer), nextPageToken };
+    },
+
+    async getCustomerProfile(request) {
+      const v = new Violations();
+      const id = requireUuid(v, 'customer_id', request.customerId);
+      v.throwIfAny();
+      return { profile: toProfile(await store.get(id)) };
+    },
+
+    async updateCustomerProfile(request, context) {
+      const v = new Violations();
+      if (!request.profile) throw InvalidArgumentError.field('profile', 'is required');
+      const id = requireUuid(v, 'profile.customer_id', request.profile.customerId);
+      const input = profileInput(request.profile, v) as ProfileInput;
+      v.throwIfAny();
+      const paths = resolveUpdateMask(request.updateMask, {
+        allowed: UPDATABLE_PROFILE_FIELDS,
+        resource: 'profile',
+        populated: () => populatedProfileFields(request.profile),
+      });
+      const record = await store.updateProfile(
+        id,
+        {
+          preferences: (current) => applyProfileChanges(current, input, paths),
+          preferredContactMethod: paths.has('preferred_contact_method')
+            ? (phone) => {
+                const check = new Violations();
+                checkPreferredMethod(check, 'profile.preferred_contact_method', input.preferredContactMethod, phone);
+                check.throwIfAny();
+                return input.preferredContactMethod as NonNullable<ProfileInput['preferredContactMethod']>;
+              }
+            : undefined,
+        },
+        callInfo(context),
+      );
+      return { profile: toProfile(record) };
+    },
+
+    async recalculateRiskScore(request, context) {
+      const v = new Violations();
+      const id = requireUuid(v, 'customer_id', request.customerId);
+      v.throwIfAny();
+      return { profile: toProfile(await store.recalculateRisk(id, callInfo(context))) };
+    },
+
+    async batchGetContactProfiles(request) {
+      const ids = uniqueIds(request.customerIds, 'customer_ids');
+      return { profiles: (await store.getMany(ids)).map(toContactProfile) };
+    },
+  };
+}
+
+/** 1..MAX_BATCH UUIDs, lower-cased, duplicates dropped, in request order. */
+export function uniqueIds(values: string[], field: string): string[] {
+  const v = new Violations();
+  if (!values.length) v.add(field, 'needs at least one id');
+  if (values.length > MAX_BATCH) v.add(field, `takes at most ${MAX_BATCH} ids, got ${values.length}`);
+  v.throwIfAny();
+  const ids = values.map((value, i) => requireUuid(v, `${field}[${i}]`, value));
+  v.throwIfAny();
+  return [...new Set(ids)];
+}

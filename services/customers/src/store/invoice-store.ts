@@ -1,0 +1,345 @@
+import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@cec/errors';
+import { inTransaction, recordAuditEvent } from '@cec/orm';
+import { applyPayment, checkCancellable, type MoneyInput, type NewInvoice } from '../domain/invoice-rules';
+import { OPEN_STATUSES, type InvoiceStatus, type RiskLevel } from '../domain/values';
+import { CustomerEntity, PaymentEntity, PaymentRecordEntity, type Payment, type PaymentRecord } from '../entities';
+import type { CallInfo } from './call-info';
+import { refreshRisk } from './risk';
+
+export interface InvoiceFilter {
+  customerId?: string;
+  statuses?: InvoiceStatus[];
+  dueAfter?: string;
+  dueBefore?: string;
+  invoiceNumber?: string;
+}
+
+export interface OverdueFilter {
+  customerId?: string;
+  minDaysOverdue?: number;
+  riskLevels?: RiskLevel[];
+}
+
+/** A row of v_overdue_payments. */
+export interface OverdueRow {
+  payment_record_id: string;
+  days_overdue: number;
+  due_date: string;
+  company_name: string;
+  risk_level: RiskLevel | null;
+  risk_score: number | null;
+  do_not_contact: boolean;
+}
+
+export interface CurrencyTotals {
+  currency: string;
+  outstanding: string;
+  overdue: string;
+}
+
+export interface BalanceRow {
+  customerId: string;
+  totals: CurrencyTotals[];
+  oldestOverdueDueDate: string | null;
+  maxDaysOverdue: number;
+  openCount: number;
+  overdueCount: number;
+  overdueInvoiceIds: string[];
+}
+
+export interface PaymentRequest {
+  invoiceId: string;
+  amount: MoneyInput;
+  paidDate: string;
+  reference: string | null;
+  requestId: string | undefined;
+}
+
+const UNIQUE_INVOICE_NUMBER = 'payment_records_invoice_number_key';
+const UNIQUE_INVOICE_REQUEST = 'payment_records_request_id_key';
+const UNIQUE_PAYMENT_REQUEST = 'payments_request_id_key';
+const SWEEP_BATCH = 500;
+
+function constraintOf(error: unknown): string | undefined {
+  return (error as { constraint?: string }).constraint;
+}
+
+/** Invoices, payments and balances in PostgreSQL; every change audited in its transaction. */
+export class InvoiceStore {
+  constructor(private readonly orm: MikroORM) {}
+
+  private em(): EntityManager {
+    return this.orm.em.fork();
+  }
+
+  async create(invoice: NewInvoice, requestId: string | undefined, call: CallInfo): Promise<PaymentRecord> {
+    if (requestId) {
+      const earlier = await this.byRequestId(requestId, invoice);
+      if (earlier) return earlier;
+    }
+    try {
+      return await inTransaction(this.em(), call.deadline, async (tx) => {
+        if (!(await tx.findOne(CustomerEntity, { id: invoice.customerId }, { fields: ['id'] }))) {
+          throw NotFoundError.resource('customer', invoice.customerId);
+        }
+        const record = tx.create(PaymentRecordEntity, { ...invoice, requestId: requestId ?? null });
+        await tx.flush();
+        const risk = await refreshRisk(tx, invoice.customerId);
+        await recordAuditEvent(tx, {
+          entityType: 'invoice',
+          entityId: record.id,
+          action: 'created',
+          actor: call.actor,
+          details: {
+            request_id: call.requestId,
+            after: { invoice_number: invoice.invoiceNumber, amount: invoice.amount, currency: invoice.currency, due_date: invoice.dueDate, status: invoice.status },
+            risk,
+          },
+        });
+        await tx.refresh(record);
+        return record;
+      });
+    } catch (error) {
+      const constraint = constraintOf(error);
+      if (requestId && constraint === UNIQUE_INVOICE_REQUEST) {
+        const earlier = await this.byRequestId(requestId, invoice);
+        if (earlier) return earlier;
+      }
+      if (constraint === UNIQUE_INVOICE_NUMBER) throw new AlreadyExistsError(`invoice number ${invoice.invoiceNumber} already exists`);
+      throw error;
+    }
+  }
+
+  private async byRequestId(requestId: string, invoice: NewInvoice): Promise<PaymentRecord | undefined> {
+    const earlier = await this.em().findOne(PaymentRecordEntity, { requestId });
+    if (earlier && earlier.invoiceNumber !== invoice.invoiceNumber) {
+      throw InvalidArgumentError.field('request_id', `was already used to create invoice ${earlier.id} (${earlier.invoiceNumber}); use a new request_id for a new invoice`);
+    }
+    return earlier ?? undefined;
+  }
+
+  async get(id: string): Promise<PaymentRecord> {
+    const record = await this.em().findOne(PaymentRecordEntity, { id });
+    if (!record) throw NotFoundError.resource('invoice', id);
+    return record;
+  }
+
+  /** One page by due date (then id), after `after`. */
+  async list(filter: InvoiceFilter, after: [string, string] | undefined, limit: number): Promise<PaymentRecord[]> {
+    const where: Record<string, unknown>[] = [];
+    if (filter.customerId) where.push({ customerId: filter.customerId });
+    if (filter.statuses?.length) where.push({ status: { $in: filter.statuses } });
+    if (filter.dueAfter) where.push({ dueDate: { $gte: filter.dueAfter } });
+    if (filter.dueBefore) where.push({ dueDate: { $lte: filter.dueBefore } });
+    if (filter.invoiceNumber) where.push({ invoiceNumber: filter.invoiceNumber });
+    if (after) where.push({ $or: [{ dueDate: { $gt: after[0] } }, { dueDate: after[0], id: { $gt: after[1] } }] });
+    return this.em().find(PaymentRecordEntity, { $and: where } as never, { orderBy: { dueDate: 'asc', id: 'asc' }, limit });
+  }
+
+  /**
+   * Records a payment under a row lock on the invoice, so concurrent payments add up and
+   * never overpay; a retry with the same request id returns the first result.
+   */
+  async recordPayment(request: PaymentRequest, call: CallInfo): Promise<{ invoice: PaymentRecord; payment: Payment }> {
+    if (request.requestId) {
+      const earlier = await this.paymentByRequestId(request.requestId, request.invoiceId);
+      if (earlier) return earlier;
+    }
+    try {
+      return await inTransaction(this.em(), call.deadline, async (tx) => {
+        const invoice = await tx.findOne(PaymentRecordEntity, { id: request.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!invoice) throw NotFoundError.resource('invoice', request.invoiceId);
+        const before = { status: invoice.status, amount_paid: invoice.amountPaid };
+        const outcome = applyPayment(invoice, request.amount);
+        const payment = tx.create(PaymentEntity, {
+          paymentRecordId: invoice.id,
+          amount: request.amount.amount,
+          currency: request.amount.currencyCode,
+          paidDate: request.paidDate,
+          reference: request.reference,
+          requestId: request.requestId ?? null,
+        });
+        tx.assign(invoice, {
+          amountPaid: outcome.amountPaid,
+          status: outcome.status,
+          paidDate: outcome.status === 'paid' ? request.paidDate : null,
+          lastPaymentAt: new Date(),
+        });
+        await tx.flush();
+        const risk = await refreshRisk(tx, invoice.customerId);
+        await recordAuditEvent(tx, {
+          entityType: 'invoice',
+          entityId: invoice.id,
+          action: 'payment_recorded',
+          actor: call.actor,
+          details: {
+            request_id: call.requestId,
+            payment_id: payment.id,
+            amount: request.amount.amount,
+            currency: request.amount.currencyCode,
+            before,
+            after: { status: outcome.status, amount_paid: outcome.amountPaid },
+            risk,
+          },
+        });
+        await tx.refresh(invoice);
+        await tx.refresh(payment);
+        return { invoice, payment };
+      });
+    } catch (error) {
+      if (request.requestId && constraintOf(error) === UNIQUE_PAYMENT_REQUEST) {
+        const earlier = await this.paymentByRequestId(request.requestId, request.invoiceId);
+        if (earlier) return earlier;
+      }
+      throw error;
+    }
+  }
+
+  private async paymentByRequestId(requestId: string, invoiceId: string): Promise<{ invoice: PaymentRecord; payment: Payment } | undefined> {
+    const em = this.em();
+    const payment = await em.findOne(PaymentEntity, { requestId });
+    if (!payment) return undefined;
+    if (payment.paymentRecordId !== invoiceId) {
+      throw InvalidArgumentError.field('request_id', `was already used for a payment on invoice ${payment.paymentRecordId}; use a new request_id for a new payment`);
+    }
+    return { invoice: (await em.findOne(PaymentRecordEntity, { id: invoiceId })) as PaymentRecord, payment };
+  }
+
+  async cancel(id: string, reason: string, call: CallInfo): Promise<PaymentRecord> {
+    return inTransaction(this.em(), call.deadline, async (tx) => {
+      const invoice = await tx.findOne(PaymentRecordEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!invoice) throw NotFoundError.resource('invoice', id);
+      if (!checkCancellable(invoice)) return invoice;
+      const before = invoice.status;
+      tx.assign(invoice, { status: 'cancelled', cancelledAt: new Date(), cancellationReason: reason });
+      await tx.flush();
+      const risk = await refreshRisk(tx, invoice.customerId);
+      await recordAuditEvent(tx, {
+        entityType: 'invoice',
+        entityId: id,
+        action: 'cancelled',
+        actor: call.actor,
+        details: { request_id: call.requestId, before: { status: before }, after: { status: 'cancelled' }, reason, risk },
+      });
+      await tx.refresh(invoice);
+      return invoice;
+    });
+  }
+
+  /** One page of v_overdue_payments, oldest due date first, with the invoices themselves. */
+  async listOverdue(filter: OverdueFilter, after: [string, string] | undefined, limit: number): Promise<{ row: OverdueRow; invoice: PaymentRecord }[]> {
+    const em = this.em();
+    const conditions: string[] = ['true'];
+    const params: unknown[] = [];
+    if (filter.customerId) {
+      conditions.push('customer_id = ?');
+      params.push(filter.customerId);
+    }
+    if (filter.minDaysOverdue) {
+      conditions.push('days_overdue >= ?');
+      params.push(filter.minDaysOverdue);
+    }
+    if (filter.riskLevels?.length) {
+      conditions.push(`risk_level IN (${filter.riskLevels.map(() => '?').join(', ')})`);
+      params.push(...filter.riskLevels);
+    }
+    if (after) {
+      conditions.push('(due_date, payment_record_id) > (?::date, ?::uuid)');
+      params.push(after[0], after[1]);
+    }
+    const rows = await em.getConnection().execute<OverdueRow[]>(
+      `SELECT payment_record_id, days_overdue, to_char(due_date, 'YYYY-MM-DD') AS due_date, company_name,
+              risk_level, risk_score, do_not_contact
+         FROM v_overdue_payments
+        WHERE ${conditions.join(' AND ')}
+        ORDER BY due_date, payment_record_id
+        LIMIT ?`,
+      [...params, limit],
+    );
+    if (!rows.length) return [];
+    const invoices = await em.find(PaymentRecordEntity, { id: { $in: rows.map((r) => r.payment_record_id) } });
+    const byId = new Map(invoices.map((i) => [i.id, i]));
+    return rows.map((row) => ({ row, invoice: byId.get(row.payment_record_id) as PaymentRecord }));
+  }
+
+  /** What each customer owes, per currency, and since when; NOT_FOUND naming unknown customers. */
+  async balances(customerIds: string[]): Promise<BalanceRow[]> {
+    const em = this.em();
+    const known = await em.find(CustomerEntity, { id: { $in: customerIds } }, { fields: ['id'] });
+    const knownIds = new Set(known.map((c) => c.id));
+    const missing = customerIds.filter((id) => !knownIds.has(id));
+    if (missing.length) throw new NotFoundError(`customers not found: ${missing.join(', ')}`);
+    const rows = await em.getConnection().execute<
+      { customer_id: string; currency: string; outstanding: string; overdue: string; oldest: string | null; max_days: number | null; open_count: string; overdue_keys: string[] | null }[]
+    >(
+      `SELECT customer_id, currency,
+              sum(amount - amount_paid)::text AS outstanding,
+              COALESCE(sum(amount - amount_paid) FILTER (WHERE due_date < current_date), 0)::text AS overdue,
+              to_char(min(due_date) FILTER (WHERE due_date < current_date), 'YYYY-MM-DD') AS oldest,
+              current_date - min(due_date) FILTER (WHERE due_date < current_date) AS max_days,
+              count(*) AS open_count,
+              array_agg(to_char(due_date, 'YYYY-MM-DD') || ' ' || id) FILTER (WHERE due_date < current_date) AS overdue_keys
+         FROM payment_records
+        WHERE customer_id = ANY(?::uuid[]) AND status IN (${OPEN_STATUSES.map(() => '?').join(', ')})
+        GROUP BY customer_id, currency
+        ORDER BY customer_id, currency`,
+      [customerIds, ...OPEN_STATUSES],
+    );
+    return customerIds.map((customerId) => {
+      const mine = rows.filter((r) => r.customer_id === customerId);
+      // "YYYY-MM-DD <id>" sorts by due date, then id, across currencies.
+      const overdueKeys = mine.flatMap((r) => r.overdue_keys ?? []).sort();
+      return {
+        customerId,
+        totals: mine.map((r) => ({ currency: r.currency, outstanding: r.outstanding, overdue: r.overdue })),
+        oldestOverdueDueDate: overdueKeys[0]?.slice(0, 10) ?? null,
+        maxDaysOverdue: Math.max(0, ...mine.map((r) => r.max_days ?? 0)),
+        openCount: mine.reduce((n, r) => n + Number(r.open_count), 0),
+        overdueCount: overdueKeys.length,
+        overdueInvoiceIds: overdueKeys.map((key) => key.slice(11)),
+      };
+    });
+  }
+
+  /**
+   * Marks pending invoices past due as overdue, in batches. Rows another replica is sweeping
+   * are skipped (FOR UPDATE SKIP LOCKED) and a row already swept no longer matches, so
+   * concurrent sweeps never double-mark; each marked invoice is audited and its customer's
+   * risk refreshed in the same transaction. Returns how many this call marked.
+   */
+  async sweepOverdue(call: CallInfo): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const marked = await inTransaction(this.em(), call.deadline, async (tx) => {
+        const rows = await tx.getConnection().execute<{ id: string; customer_id: string; due_date: string }[]>(
+          `UPDATE payment_records p
+              SET status = 'overdue'
+             FROM (SELECT id FROM payment_records
+                    WHERE status = 'pending' AND due_date < current_date
+                    ORDER BY due_date, id
+                    LIMIT ${SWEEP_BATCH}
+                    FOR UPDATE SKIP LOCKED) due
+            WHERE p.id = due.id
+        RETURNING p.id, p.customer_id, to_char(p.due_date, 'YYYY-MM-DD') AS due_date`,
+          [],
+          'all',
+          tx.getTransactionContext(),
+        );
+        for (const customerId of [...new Set(rows.map((r) => r.customer_id))].sort()) await refreshRisk(tx, customerId);
+        for (const row of rows) {
+          await recordAuditEvent(tx, {
+            entityType: 'invoice',
+            entityId: row.id,
+            action: 'marked_overdue',
+            actor: call.actor,
+            details: { request_id: call.requestId, before: { status: 'pending' }, after: { status: 'overdue' }, due_date: row.due_date },
+          });
+        }
+        return rows.length;
+      });
+      total += marked;
+      if (marked < SWEEP_BATCH) return total;
+    }
+  }
+}
