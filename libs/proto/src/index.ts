@@ -1,3 +1,4 @@
 export * as commonV1 from './common-v1';
 export * as customersV1 from './customers-v1';
+export * as healthV1 from './health-v1';
 export { fileDescriptorProtos } from './descriptor-set';
