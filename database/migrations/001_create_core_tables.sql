@@ -38,8 +38,11 @@ CREATE TABLE customers (
     preferred_contact_method text        NOT NULL DEFAULT 'email'
                                          CHECK (preferred_contact_method IN ('email', 'phone', 'sms')),
     address                  jsonb       NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(address) = 'object'),
-    -- Idempotency key of the create request that made this row (a retried create finds it).
+    -- Idempotency key of the create request that made this row (a retried create finds it),
+    -- and a digest of that request, so reusing the key for a different customer is detected
+    -- even after the customer has been edited.
     request_id               uuid        UNIQUE,
+    request_fingerprint      text        CHECK (request_fingerprint IS NULL OR request_id IS NOT NULL),
     created_at               timestamptz NOT NULL DEFAULT now(),
     updated_at               timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT customers_phone_required_for_phone_channels

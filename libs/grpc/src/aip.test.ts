@@ -14,22 +14,35 @@ describe('page size', () => {
 describe('page tokens', () => {
   const f = filterFingerprint({ risk: 'high' });
 
+  const id = '6f1c0a52-98a5-4b59-8f0c-111111111111';
+
   it('round-trips the last key', () => {
-    expect(decodePageToken(encodePageToken(['Acme', 'id-1'], f), f)).toEqual(['Acme', 'id-1']);
-    expect(decodePageToken('', f)).toBeUndefined();
+    expect(decodePageToken(encodePageToken(['Acme', id], f), f, ['text', 'uuid'])).toEqual(['Acme', id]);
+    expect(decodePageToken(encodePageToken(['2026-02-28', id], f), f, ['date', 'uuid'])).toEqual(['2026-02-28', id]);
+    expect(decodePageToken('', f, ['text'])).toBeUndefined();
   });
 
   it('refuses garbage and tokens from other filters', () => {
-    expect(() => decodePageToken('not-a-token', f)).toThrow(InvalidArgumentError);
-    expect(() => decodePageToken(encodePageToken(['x'], filterFingerprint({ risk: 'low' })), f)).toThrow(/different filters/);
+    expect(() => decodePageToken('not-a-token', f, ['text'])).toThrow(InvalidArgumentError);
+    expect(() => decodePageToken(encodePageToken(['x'], filterFingerprint({ risk: 'low' })), f, ['text'])).toThrow(/different filters/);
+  });
+
+  it.each([
+    [['Acme'], ['text', 'uuid']],
+    [['Acme', 'not-a-uuid'], ['text', 'uuid']],
+    [['2026-02-30', id], ['date', 'uuid']],
+    [[42, id], ['text', 'uuid']],
+    [['nul\u0000', id], ['text', 'uuid']],
+  ] as const)('refuses a doctored key %j', (key, shape) => {
+    expect(() => decodePageToken(encodePageToken([...key], f), f, shape)).toThrow('page_token: is not a token this API issued');
   });
 
   it('paginates rows fetched with one extra', () => {
-    const rows = [1, 2, 3];
-    expect(paginate(rows, 3, (r) => [r], f)).toEqual({ page: [1, 2, 3], nextPageToken: '' });
+    const rows = ['a', 'b', 'c'];
+    expect(paginate(rows, 3, (r) => [r], f)).toEqual({ page: ['a', 'b', 'c'], nextPageToken: '' });
     const { page, nextPageToken } = paginate(rows, 2, (r) => [r], f);
-    expect(page).toEqual([1, 2]);
-    expect(decodePageToken(nextPageToken, f)).toEqual([2]);
+    expect(page).toEqual(['a', 'b']);
+    expect(decodePageToken(nextPageToken, f, ['text'])).toEqual(['b']);
   });
 });
 

@@ -6,4 +6,4 @@ export { exitOnSignal } from './shutdown-signals';
 export { INVALID_FIELDS, toServiceError, type ErrorTranslator } from './status-mapping';
 export { implement, unary, type AsyncService, type AsyncUnary, type HandlerOptions } from './unary';
 export { resolveUpdateMask } from './field-mask';
-export { decodePageToken, encodePageToken, filterFingerprint, pageSize, paginate } from './pagination';
+export { decodePageToken, encodePageToken, filterFingerprint, pageSize, paginate, type KeyPart } from './pagination';

@@ -28,22 +28,38 @@ export function encodePageToken(lastKey: unknown[], fingerprint: string): string
   return Buffer.from(JSON.stringify(body)).toString('base64url');
 }
 
-/** The sort key a token continues after, or undefined for ''. Throws INVALID_ARGUMENT for a foreign or stale token. */
-export function decodePageToken(token: string, fingerprint: string, field = 'page_token'): unknown[] | undefined {
+/** The kind of each element of a sort key, checked when a token comes back. */
+export type KeyPart = 'text' | 'uuid' | 'date';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isKeyPart(value: unknown, kind: KeyPart): value is string {
+  if (typeof value !== 'string') return false;
+  if (kind === 'uuid') return UUID.test(value);
+  if (kind === 'date') return /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  return value.length <= 2000 && !value.includes('\u0000');
+}
+
+/**
+ * The sort key a token continues after, or undefined for ''. A token is only base64 JSON, so
+ * its key is checked against `shape` too: a foreign, stale or doctored token is INVALID_ARGUMENT,
+ * never a query that fails in the database.
+ */
+export function decodePageToken(token: string, fingerprint: string, shape: readonly KeyPart[], field = 'page_token'): string[] | undefined {
   if (!token) return undefined;
+  const foreign = () => InvalidArgumentError.field(field, 'is not a token this API issued; pass next_page_token unchanged');
   let body: TokenBody;
   try {
     body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as TokenBody;
   } catch {
-    throw InvalidArgumentError.field(field, 'is not a token this API issued; pass next_page_token unchanged');
+    throw foreign();
   }
-  if (!body || body.v !== 1 || !Array.isArray(body.k) || typeof body.f !== 'string') {
-    throw InvalidArgumentError.field(field, 'is not a token this API issued; pass next_page_token unchanged');
-  }
+  if (!body || body.v !== 1 || !Array.isArray(body.k) || typeof body.f !== 'string') throw foreign();
   if (body.f !== fingerprint) {
     throw InvalidArgumentError.field(field, 'was issued for different filters; repeat the request with the same filters, or start without a token');
   }
-  return body.k;
+  if (body.k.length !== shape.length || !body.k.every((part, i) => isKeyPart(part, shape[i]))) throw foreign();
+  return body.k as string[];
 }
 
 /**

@@ -7,8 +7,13 @@ type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => unknown;
 
-type RequestOf<M> = M extends UnaryMethod<infer Req, unknown> ? Req : never;
-type ResponseOf<M> = M extends UnaryMethod<unknown, infer Res> ? Res : never;
+// Generated clients overload each method; inference reads the last (4-argument) signature.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type RequestOf<M> = M extends (request: infer Req, metadata: any, options: any, callback: any) => any ? Req : never;
+type ResponseOf<M> = M extends (request: any, metadata: any, options: any, callback: (error: any, response: infer Res) => void) => any
+  ? Res
+  : never;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /**
  * Calls a unary method and resolves with its response, or rejects with the ServiceError

@@ -1,7 +1,7 @@
 import type { Violations } from '@cec/errors';
 
-// No whitespace and no control characters (PostgreSQL cannot store NUL; the column's CHECK
-// rejects some characters, such as U+0085, that JavaScript's \s does not cover).
+// No whitespace and no control characters (PostgreSQL cannot store NUL: without this a NUL
+// would reach the database and fail there as an internal error).
 const EMAIL = /^[^@\s\p{Cc}]+@[^@\s\p{Cc}]+\.[^@\s\p{Cc}]+$/u;
 const E164 = /^\+[1-9]\d{6,14}$/;
 // Region codes CLDR knows that are not ISO 3166-1 countries: groupings (EU, EZ, UN, QO),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Violations } from '@cec/errors';
 import { countryCode, email, phone } from './contact-rules';
 import { text } from './text-rules';
@@ -96,6 +97,14 @@ export function applyCustomerChanges(
   if (!v.has(`${prefix}.phone`) && !v.has(`${prefix}.preferred_contact_method`)) checkReachable(v, prefix, next);
   v.throwIfAny();
   return next;
+}
+
+/**
+ * A digest of what a create asked for, stored with its request_id: a retry must ask for the
+ * same thing, however the customer has been edited since.
+ */
+export function createRequestFingerprint(fields: CustomerFields, preferences: unknown): string {
+  return createHash('sha256').update(JSON.stringify([fields, preferences])).digest('hex');
 }
 
 /** A preferred method set on its own (profile update): phone and SMS need the customer's phone number. */

@@ -54,9 +54,12 @@ export function validateNewInvoice(input: InvoiceInput, today: string, v = new V
     v.add(`${prefix}.invoice_number`, 'must be 1-64 letters, digits or . _ / # - (starting with a letter or digit)');
   }
   const amount = money(v, `${prefix}.amount`, input.amount, { positive: true });
-  const issuedDate = isoDate(v, `${prefix}.issued_date`, input.issuedDate) ?? today;
+  const issuedGiven = isoDate(v, `${prefix}.issued_date`, input.issuedDate);
+  const issuedDate = issuedGiven ?? today;
   const dueDate = isoDate(v, `${prefix}.due_date`, input.dueDate, { required: true });
-  if (dueDate && dueDate < issuedDate) v.add(`${prefix}.due_date`, `must not be before issued_date ${issuedDate}`);
+  // An unreadable issued_date is reported as such, not compared as if it were today.
+  const issuedUsable = issuedGiven !== undefined || !input.issuedDate;
+  if (dueDate && issuedUsable && dueDate < issuedDate) v.add(`${prefix}.due_date`, `must not be before issued_date ${issuedDate}`);
   const description = text(v, `${prefix}.description`, input.description, { max: 1000 }) ?? null;
   v.throwIfAny();
   return {

@@ -24,6 +24,7 @@ export const CustomerEntity = defineEntity({
     preferredContactMethod: p.text().$type<ContactMethodValue>(),
     address: p.json<AddressValue>(),
     requestId: p.uuid().nullable(),
+    requestFingerprint: p.text().nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
     updatedAt: p.datetime().defaultRaw('now()'),
   }),

@@ -118,7 +118,7 @@ export function customerService(store: CustomerStore): AsyncService<customersV1.
       v.throwIfAny();
       const filter = { riskLevel, search };
       const fingerprint = filterFingerprint(filter);
-      const after = decodePageToken(request.pageToken, fingerprint) as [string, string] | undefined;
+      const after = decodePageToken(request.pageToken, fingerprint, ['text', 'uuid']) as [string, string] | undefined;
       const rows = await store.list(filter, after, size + 1);
       const { page, nextPageToken } = paginate(rows, size, (r) => [r.customer.companyName, r.customer.id], fingerprint);
       return { customers: page.map(toCustomer), nextPageToken };

@@ -29,17 +29,26 @@ const CONTACT_PB = invert(CONTACT);
 const RISK_PB = invert(RISK);
 const STATUS_PB = invert(STATUS);
 
-/** A protobuf enum value to the domain's: undefined for *_UNSPECIFIED; a violation for unknown numbers. */
-function fromProto<T extends string>(map: Record<number, T>, value: number, v: Violations, field: string): T | undefined {
+/** A protobuf enum value to the domain's: undefined for *_UNSPECIFIED; a violation naming the valid names for unknown numbers. */
+function fromProto<T extends string>(
+  map: Record<number, T>,
+  nameOf: (value: number) => string,
+  value: number,
+  v: Violations,
+  field: string,
+): T | undefined {
   if (value === 0) return undefined;
   const mapped = map[value];
-  if (!mapped) v.add(field, `unknown value ${value}; use one of ${Object.keys(map).join(', ')}`);
+  if (!mapped) v.add(field, `unknown value ${value}; use one of ${Object.keys(map).map((k) => nameOf(Number(k))).join(', ')}`);
   return mapped;
 }
 
-export const contactMethodFromProto = (value: number, v: Violations, field: string) => fromProto(CONTACT, value, v, field);
-export const riskLevelFromProto = (value: number, v: Violations, field: string) => fromProto(RISK, value, v, field);
-export const invoiceStatusFromProto = (value: number, v: Violations, field: string) => fromProto(STATUS, value, v, field);
+export const contactMethodFromProto = (value: number, v: Violations, field: string) =>
+  fromProto(CONTACT, customersV1.contactMethodToJSON, value, v, field);
+export const riskLevelFromProto = (value: number, v: Violations, field: string) =>
+  fromProto(RISK, customersV1.riskLevelToJSON, value, v, field);
+export const invoiceStatusFromProto = (value: number, v: Violations, field: string) =>
+  fromProto(STATUS, customersV1.invoiceStatusToJSON, value, v, field);
 
 export const contactMethodToProto = (value: ContactMethod): customersV1.ContactMethod => CONTACT_PB[value];
 export const riskLevelToProto = (value: RiskLevel | null | undefined): customersV1.RiskLevel =>

@@ -57,7 +57,7 @@ export function invoiceService(store: InvoiceStore): AsyncService<customersV1.In
       if (filter.dueAfter && filter.dueBefore && filter.dueAfter > filter.dueBefore) v.add('due_before', 'must not be before due_after');
       v.throwIfAny();
       const fingerprint = filterFingerprint(filter);
-      const after = decodePageToken(request.pageToken, fingerprint) as [string, string] | undefined;
+      const after = decodePageToken(request.pageToken, fingerprint, ['date', 'uuid']) as [string, string] | undefined;
       const rows = await store.list(filter, after, size + 1);
       const { page, nextPageToken } = paginate(rows, size, (r) => [r.dueDate, r.id], fingerprint);
       return { invoices: page.map(toInvoice), nextPageToken };
@@ -99,7 +99,7 @@ export function invoiceService(store: InvoiceStore): AsyncService<customersV1.In
       };
       v.throwIfAny();
       const fingerprint = filterFingerprint(filter);
-      const after = decodePageToken(request.pageToken, fingerprint) as [string, string] | undefined;
+      const after = decodePageToken(request.pageToken, fingerprint, ['date', 'uuid']) as [string, string] | undefined;
       const rows = await store.listOverdue(filter, after, size + 1);
       const { page, nextPageToken } = paginate(rows, size, (r) => [r.row.due_date, r.row.payment_record_id], fingerprint);
       return {

@@ -43,8 +43,8 @@ function toRiskFactors(factors: Record<string, unknown>): customersV1.RiskFactor
   return {
     weightedDaysLate: num(f.weighted_days_late),
     delayPoints: num(f.delay_points),
-    totalInvoiced: String(f.total_invoiced ?? '0'),
-    overdueBalance: String(f.overdue_balance ?? '0'),
+    totalInvoiced: decimal(String(f.total_invoiced ?? '0')).toFixed(),
+    overdueBalance: decimal(String(f.overdue_balance ?? '0')).toFixed(),
     overdueRatio: num(f.overdue_ratio),
     exposurePoints: num(f.exposure_points),
     oldestDaysOverdue: num(f.oldest_days_overdue),

@@ -1,7 +1,7 @@
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import { InvalidArgumentError, NotFoundError } from '@cec/errors';
 import { inTransaction, recordAuditEvent } from '@cec/orm';
-import { customerChanges, type CustomerFields } from '../domain/customer-rules';
+import { createRequestFingerprint, customerChanges, type CustomerFields } from '../domain/customer-rules';
 import type { ProfilePreferences } from '../domain/profile-rules';
 import type { ContactMethod, RiskLevel } from '../domain/values';
 import { CustomerEntity, CustomerProfileEntity, type Customer, type CustomerProfile } from '../entities';
@@ -77,8 +77,9 @@ export class CustomerStore {
    * gets the customer the first call created; reusing the id for a different customer is an error.
    */
   async create(fields: CustomerFields, preferences: ProfilePreferences, requestId: string | undefined, call: CallInfo): Promise<CustomerRecord> {
+    const fingerprint = requestId ? createRequestFingerprint(fields, preferences) : null;
     if (requestId) {
-      const earlier = await this.byRequestId(requestId, fields);
+      const earlier = await this.byRequestId(requestId, fingerprint as string);
       if (earlier) return earlier;
     }
     try {
@@ -87,6 +88,7 @@ export class CustomerStore {
           ...fields,
           address: addressColumn(fields),
           requestId: requestId ?? null,
+          requestFingerprint: fingerprint,
         });
         await tx.flush();
         const profile = tx.create(CustomerProfileEntity, {
@@ -114,18 +116,18 @@ export class CustomerStore {
     } catch (error) {
       // A concurrent create with the same request id committed first: answer with its result.
       if (requestId && (error as { constraint?: string }).constraint === UNIQUE_REQUEST_ID) {
-        const earlier = await this.byRequestId(requestId, fields);
+        const earlier = await this.byRequestId(requestId, fingerprint as string);
         if (earlier) return earlier;
       }
       throw error;
     }
   }
 
-  private async byRequestId(requestId: string, fields: CustomerFields): Promise<CustomerRecord | undefined> {
+  private async byRequestId(requestId: string, fingerprint: string): Promise<CustomerRecord | undefined> {
     const em = this.em();
     const customer = await em.findOne(CustomerEntity, { requestId });
     if (!customer) return undefined;
-    if (customer.companyName !== fields.companyName || customer.email !== fields.email) {
+    if (customer.requestFingerprint !== fingerprint) {
       throw InvalidArgumentError.field('request_id', `was already used to create customer ${customer.id} with different details; use a new request_id for a new customer`);
     }
     return { customer, profile: await this.profileOf(em, customer.id) };
@@ -188,7 +190,9 @@ export class CustomerStore {
           .map((k) => [k, k === 'notes' || k === 'doNotContactReason' ? { changed: true } : { before: before[k], after: after[k] }]),
       );
       if (Object.keys(changed).length) {
-        tx.assign(profile, preferences);
+        // updatedAt too: a change of the preferred method alone (stored on the customer row) still
+        // changes the profile resource, so its update_time must move (the trigger sets now()).
+        tx.assign(profile, { ...preferences, updatedAt: new Date() });
         if (method !== customer.preferredContactMethod) tx.assign(customer, { preferredContactMethod: method });
         await tx.flush();
         await recordAuditEvent(tx, {

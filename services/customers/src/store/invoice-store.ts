@@ -1,5 +1,6 @@
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@cec/errors';
+import { decimal, formatAmount } from '@cec/money';
 import { inTransaction, recordAuditEvent } from '@cec/orm';
 import { applyPayment, checkCancellable, type MoneyInput, type NewInvoice } from '../domain/invoice-rules';
 import { OPEN_STATUSES, type InvoiceStatus, type RiskLevel } from '../domain/values';
@@ -102,7 +103,9 @@ export class InvoiceStore {
       });
     } catch (error) {
       const constraint = constraintOf(error);
-      if (requestId && constraint === UNIQUE_INVOICE_REQUEST) {
+      // A concurrent retry of the same create loses the insert race on either unique key
+      // (PostgreSQL checks invoice_number first): answer it with the winner's invoice.
+      if (requestId && (constraint === UNIQUE_INVOICE_REQUEST || constraint === UNIQUE_INVOICE_NUMBER)) {
         const earlier = await this.byRequestId(requestId, invoice);
         if (earlier) return earlier;
       }
@@ -113,8 +116,20 @@ export class InvoiceStore {
 
   private async byRequestId(requestId: string, invoice: NewInvoice): Promise<PaymentRecord | undefined> {
     const earlier = await this.em().findOne(PaymentRecordEntity, { requestId });
-    if (earlier && earlier.invoiceNumber !== invoice.invoiceNumber) {
-      throw InvalidArgumentError.field('request_id', `was already used to create invoice ${earlier.id} (${earlier.invoiceNumber}); use a new request_id for a new invoice`);
+    // A retry carries the same invoice; anything else under this key is another invoice, which
+    // must not be answered with the first one as if it had been created.
+    const same =
+      earlier &&
+      earlier.invoiceNumber === invoice.invoiceNumber &&
+      earlier.customerId === invoice.customerId &&
+      earlier.currency === invoice.currency &&
+      decimal(earlier.amount).eq(invoice.amount);
+    if (earlier && !same) {
+      throw InvalidArgumentError.field(
+        'request_id',
+        `was already used to create invoice ${earlier.id} (${earlier.invoiceNumber}, ${formatAmount(earlier.amount, earlier.currency)} ${earlier.currency}); ` +
+          'use a new request_id for a new invoice',
+      );
     }
     return earlier ?? undefined;
   }
@@ -143,7 +158,7 @@ export class InvoiceStore {
    */
   async recordPayment(request: PaymentRequest, call: CallInfo): Promise<{ invoice: PaymentRecord; payment: Payment }> {
     if (request.requestId) {
-      const earlier = await this.paymentByRequestId(request.requestId, request.invoiceId);
+      const earlier = await this.paymentByRequestId(request.requestId, request);
       if (earlier) return earlier;
     }
     try {
@@ -189,19 +204,30 @@ export class InvoiceStore {
       });
     } catch (error) {
       if (request.requestId && constraintOf(error) === UNIQUE_PAYMENT_REQUEST) {
-        const earlier = await this.paymentByRequestId(request.requestId, request.invoiceId);
+        const earlier = await this.paymentByRequestId(request.requestId, request);
         if (earlier) return earlier;
       }
       throw error;
     }
   }
 
-  private async paymentByRequestId(requestId: string, invoiceId: string): Promise<{ invoice: PaymentRecord; payment: Payment } | undefined> {
+  private async paymentByRequestId(requestId: string, request: PaymentRequest): Promise<{ invoice: PaymentRecord; payment: Payment } | undefined> {
     const em = this.em();
+    const invoiceId = request.invoiceId;
     const payment = await em.findOne(PaymentEntity, { requestId });
     if (!payment) return undefined;
-    if (payment.paymentRecordId !== invoiceId) {
-      throw InvalidArgumentError.field('request_id', `was already used for a payment on invoice ${payment.paymentRecordId}; use a new request_id for a new payment`);
+    // A retry carries the same payment; another amount under this key is another payment, which
+    // must not be dropped as if it had been recorded.
+    if (
+      payment.paymentRecordId !== invoiceId ||
+      payment.currency !== request.amount.currencyCode ||
+      !decimal(payment.amount).eq(request.amount.amount)
+    ) {
+      throw InvalidArgumentError.field(
+        'request_id',
+        `was already used for a payment of ${formatAmount(payment.amount, payment.currency)} ${payment.currency} on invoice ` +
+          `${payment.paymentRecordId}; use a new request_id for a new payment`,
+      );
     }
     return { invoice: (await em.findOne(PaymentRecordEntity, { id: invoiceId })) as PaymentRecord, payment };
   }
@@ -281,10 +307,12 @@ export class InvoiceStore {
               count(*) AS open_count,
               array_agg(to_char(due_date, 'YYYY-MM-DD') || ' ' || id) FILTER (WHERE due_date < current_date) AS overdue_keys
          FROM payment_records
-        WHERE customer_id = ANY(?::uuid[]) AND status IN (${OPEN_STATUSES.map(() => '?').join(', ')})
+        WHERE customer_id IN (${customerIds.map(() => '?').join(', ')})
+          AND status IN (${OPEN_STATUSES.map(() => '?').join(', ')})
         GROUP BY customer_id, currency
         ORDER BY customer_id, currency`,
-      [customerIds, ...OPEN_STATUSES],
+      // One placeholder per id: the driver expands an array bound to a single "?" into a list.
+      [...customerIds, ...OPEN_STATUSES],
     );
     return customerIds.map((customerId) => {
       const mine = rows.filter((r) => r.customer_id === customerId);

@@ -1,3 +1,4 @@
+import { NotFoundError } from '@cec/errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface RiskChange {
@@ -9,27 +10,41 @@ export interface RiskChange {
  * Recomputes a customer's risk with calculate_customer_risk_score's formula (through
  * customer_risk_factors, which also gives the factors) and stores score, level, factors and
  * average payment delay on the profile, in the transaction of `em`.
+ *
+ * The profile is locked by a statement of its own first, and held until commit: the
+ * statement that reads the invoices takes its snapshot when it starts, so if it also waited
+ * for the lock it could miss a change committed while it waited, and two concurrent changes
+ * of one customer's invoices would each store a score without the other.
  */
 export async function refreshRisk(em: EntityManager, customerId: string): Promise<RiskChange> {
-  const rows = await em.getConnection().execute<{ before_score: number; before_level: string; score: number; risk_level: string }[]>(
-    `WITH before AS (
-         SELECT risk_score, risk_level FROM customer_profiles WHERE customer_id = ? FOR UPDATE
-     ), f AS (
-         SELECT * FROM customer_risk_factors(?)
-     )
-     UPDATE customer_profiles p
+  const connection = em.getConnection();
+  const context = em.getTransactionContext();
+  const locked = await connection.execute<{ risk_score: number; risk_level: string }[]>(
+    'SELECT risk_score, risk_level FROM customer_profiles WHERE customer_id = ? FOR UPDATE',
+    [customerId],
+    'all',
+    context,
+  );
+  if (!locked.length) throw NotFoundError.resource('customer profile', customerId);
+  const [after] = await connection.execute<{ score: number; risk_level: string }[]>(
+    `UPDATE customer_profiles p
         SET risk_score = f.score,
             risk_level = f.risk_level,
-            risk_factors = to_jsonb(f) - 'score' - 'risk_level',
+            -- Money totals as strings: a jsonb number would come back as a lossy JS number.
+            risk_factors = (to_jsonb(f) - 'score' - 'risk_level')
+                           || jsonb_build_object('total_invoiced', f.total_invoiced::text,
+                                                 'overdue_balance', f.overdue_balance::text),
             average_payment_delay = f.weighted_days_late,
             risk_calculated_at = now()
-       FROM f, before
+       FROM customer_risk_factors(?) f
       WHERE p.customer_id = ?
-  RETURNING before.risk_score AS before_score, before.risk_level AS before_level, p.risk_score AS score, p.risk_level`,
-    [customerId, customerId, customerId],
+  RETURNING p.risk_score AS score, p.risk_level`,
+    [customerId, customerId],
     'all',
-    em.getTransactionContext(),
+    context,
   );
-  const row = rows[0];
-  return { before: { score: row.before_score, level: row.before_level }, after: { score: row.score, level: row.risk_level } };
+  return {
+    before: { score: locked[0].risk_score, level: locked[0].risk_level },
+    after: { score: after.score, level: after.risk_level },
+  };
 }
