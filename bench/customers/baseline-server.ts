@@ -186,21 +186,25 @@ interface OverdueRow {
   updated_at: Date;
 }
 
-const OVERDUE_COLUMNS = `
+// The page is cut from the view first (ORDER BY its date column), then its invoices are joined:
+// one round trip, and PostgreSQL never joins payment_records for rows outside the page.
+function overdueQuery(cursor: string): string {
+  return `
   SELECT v.payment_record_id, v.days_overdue, v.due_date::text AS due_date, v.company_name,
          v.risk_level, v.risk_score, v.do_not_contact,
          pr.customer_id, pr.invoice_number, pr.amount, pr.amount_paid, pr.amount - pr.amount_paid AS balance,
          pr.currency, pr.issued_date::text AS issued_date, pr.paid_date::text AS paid_date, pr.status,
          pr.description, pr.last_payment_at, pr.cancelled_at, pr.cancellation_reason, pr.created_at, pr.updated_at
-    FROM v_overdue_payments v
-    JOIN payment_records pr ON pr.id = v.payment_record_id`;
-const OVERDUE_FIRST_PAGE = `${OVERDUE_COLUMNS}
-   ORDER BY v.due_date, v.payment_record_id
-   LIMIT $1`;
-const OVERDUE_NEXT_PAGE = `${OVERDUE_COLUMNS}
-   WHERE (v.due_date, v.payment_record_id) > ($2::date, $3::uuid)
-   ORDER BY v.due_date, v.payment_record_id
-   LIMIT $1`;
+    FROM (SELECT payment_record_id, days_overdue, due_date, company_name, risk_level, risk_score, do_not_contact
+            FROM v_overdue_payments
+           ${cursor}
+           ORDER BY due_date, payment_record_id
+           LIMIT $1) v
+    JOIN payment_records pr ON pr.id = v.payment_record_id
+   ORDER BY v.due_date, v.payment_record_id`;
+}
+const OVERDUE_FIRST_PAGE = overdueQuery('');
+const OVERDUE_NEXT_PAGE = overdueQuery('WHERE (due_date, payment_record_id) > ($2::date, $3::uuid)');
 
 // Page tokens in the service's format (base64url JSON {v, k: last sort key, f: filter digest}),
 // so both servers answer with byte-identical messages. The baseline serves the unfiltered list

@@ -139,6 +139,9 @@ CREATE INDEX idx_payment_records_customer ON payment_records (customer_id, due_d
 CREATE INDEX idx_payment_records_status_due ON payment_records (status, due_date);
 -- The overdue sweep reads only pending invoices past due.
 CREATE INDEX idx_payment_records_pending_due ON payment_records (due_date) WHERE status = 'pending';
+-- The overdue list, oldest first (v_overdue_payments ORDER BY due_date, id LIMIT n).
+CREATE INDEX idx_payment_records_open_due ON payment_records (due_date, id)
+    WHERE status IN ('pending', 'overdue', 'partial');
 -- Outstanding balances per customer (escalation engine, risk score).
 CREATE INDEX idx_payment_records_open ON payment_records (customer_id, due_date)
     WHERE status IN ('pending', 'overdue', 'partial');

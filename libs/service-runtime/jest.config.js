@@ -1,1 +1,7 @@
-module.exports = { ...require('../../jest.preset.js'), displayName: require('./package.json').nx.name };
+// No database needed here.
+module.exports = {
+  ...require('../../jest.preset.js'),
+  displayName: require('./package.json').nx.name,
+  globalSetup: undefined,
+  globalTeardown: undefined,
+};

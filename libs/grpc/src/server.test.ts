@@ -6,8 +6,8 @@ import { customersV1 } from '@cec/proto';
 import { workspaceRoot } from '@cec/db';
 import {
   createClient,
-  implement,
   INVALID_FIELDS,
+  register,
   startGrpcServer,
   type AsyncService,
   type RpcContext,
@@ -60,12 +60,21 @@ function client(port: number) {
 }
 
 function getCustomer(c: customersV1.CustomerServiceClient, customerId: string, metadata = new Metadata(), deadlineMs = 5000) {
-  return new Promise<{ response?: customersV1.GetCustomerResponse; error?: ServiceError; headers?: Metadata }>((resolve) => {
-    let headers: Metadata | undefined;
-    const call = c.getCustomer({ customerId }, metadata, { deadline: Date.now() + deadlineMs }, (error, response) =>
-      resolve({ error: error ?? undefined, response, headers }),
-    );
-    call.on('metadata', (m) => (headers = m));
+  return new Promise<{ response?: customersV1.GetCustomerResponse; error?: ServiceError; trailers?: Metadata }>((resolve) => {
+    let trailers: Metadata | undefined;
+    let response: customersV1.GetCustomerResponse | undefined;
+    let error: ServiceError | undefined;
+    let pending = 2;
+    const done = () => (pending -= 1) === 0 && resolve({ error, response, trailers });
+    const call = c.getCustomer({ customerId }, metadata, { deadline: Date.now() + deadlineMs }, (e, r) => {
+      error = e ?? undefined;
+      response = r;
+      done();
+    });
+    call.on('status', (s) => {
+      trailers = s.metadata;
+      done();
+    });
   });
 }
 
@@ -96,10 +105,7 @@ describe('gRPC server platform', () => {
       port: 0,
       logger: log.logger,
       services: [
-        {
-          definition: customersV1.CustomerServiceService,
-          implementation: implement(customersV1.CustomerServiceService, testService(seen), { logger: log.logger }),
-        },
+        register(customersV1.CustomerServiceService, testService(seen)),
       ],
       readinessCheck: async () => {
         if (!ready) throw new Error('database unreachable');
@@ -166,14 +172,14 @@ describe('gRPC server platform', () => {
     metadata.set('x-request-id', 'req-log-1');
     const ok = await getCustomer(c, 'c-2', metadata);
     expect(ok.response?.customer?.email).toBe('ap@acme.example');
-    expect(ok.headers?.get('x-request-id')).toEqual(['req-log-1']);
+    expect(ok.trailers?.get('x-request-id')).toEqual(['req-log-1']);
     const line = log.lines().find((l) => l.msg === 'rpc' && l.request_id === 'req-log-1');
     expect(line).toMatchObject({ level: 'info', method: '/escalation.customers.v1.CustomerService/GetCustomer', code: 'OK' });
     expect(typeof line?.duration_ms).toBe('number');
     expect(JSON.stringify(log.lines())).not.toContain('ap@acme.example');
 
     const anonymous = await getCustomer(c, 'c-3');
-    expect(String(anonymous.headers?.get('x-request-id')[0])).toMatch(/^[0-9a-f-]{36}$/);
+    expect(String(anonymous.trailers?.get('x-request-id')[0])).toMatch(/^[0-9a-f-]{36}$/);
     c.close();
   });
 
@@ -219,7 +225,7 @@ describe('client factory', () => {
       host: '127.0.0.1',
       port: 0,
       logger,
-      services: [{ definition: customersV1.CustomerServiceService, implementation: implement(customersV1.CustomerServiceService, testService(seen), { logger }) }],
+      services: [register(customersV1.CustomerServiceService, testService(seen))],
     });
     const c = createClient(customersV1.CustomerServiceClient, `127.0.0.1:${server.port}`, { caller: 'tests', defaultTimeoutMs: 200 });
     const error = await new Promise<ServiceError | null>((resolve) => c.getCustomer({ customerId: 'slow1000' }, (e) => resolve(e)));
@@ -241,7 +247,7 @@ describe('client factory', () => {
           host: '127.0.0.1',
           port,
           logger,
-          services: [{ definition: customersV1.CustomerServiceService, implementation: implement(customersV1.CustomerServiceService, testService([]), { logger }) }],
+          services: [register(customersV1.CustomerServiceService, testService([]))],
         });
         resolve();
       }, 300),
@@ -265,7 +271,7 @@ describe('graceful shutdown', () => {
       port: 0,
       logger,
       shutdownGraceMs: 5_000,
-      services: [{ definition: customersV1.CustomerServiceService, implementation: implement(customersV1.CustomerServiceService, testService([]), { logger }) }],
+      services: [register(customersV1.CustomerServiceService, testService([]))],
     });
     const c = client(server.port);
     const inFlight = getCustomer(c, 'slow400');
@@ -287,7 +293,7 @@ describe('graceful shutdown', () => {
       port: 0,
       logger,
       shutdownGraceMs: 200,
-      services: [{ definition: customersV1.CustomerServiceService, implementation: implement(customersV1.CustomerServiceService, testService([]), { logger }) }],
+      services: [register(customersV1.CustomerServiceService, testService([]))],
     });
     const c = client(server.port);
     const inFlight = getCustomer(c, 'slow3000');

@@ -1,12 +1,19 @@
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger, ServiceMetrics } from '@cec/observability';
-import { observabilityInterceptor } from './observability-interceptor';
 import { addReflection } from './reflection';
+import type { ErrorTranslator } from './status-mapping';
+import { implement, type AsyncService } from './unary';
 
+/** A service to serve: its generated definition and its async handlers (see AsyncService). */
 export interface ServiceRegistration {
   definition: ServiceDefinition;
-  implementation: UntypedServiceImplementation;
+  handlers: object;
+}
+
+/** Pairs a ts-proto service definition with handlers of the matching type. */
+export function register<S>(definition: ServiceDefinition, handlers: AsyncService<S>): ServiceRegistration {
+  return { definition, handlers };
 }
 
 export interface GrpcServerOptions {
@@ -16,6 +23,8 @@ export interface GrpcServerOptions {
   services: ServiceRegistration[];
   logger: Logger;
   metrics?: ServiceMetrics;
+  /** Turn lower-level errors (e.g. the database driver's) into domain errors. */
+  translators?: ErrorTranslator[];
   /** Throws while the service cannot serve (e.g. its database is unreachable). */
   readinessCheck?: () => Promise<void>;
   readinessIntervalMs?: number;
@@ -40,20 +49,23 @@ export function serviceNameOf(definition: ServiceDefinition): string {
 }
 
 /**
- * A gRPC server with everything every service needs: the services, grpc.health.v1.Health
- * (NOT_SERVING while starting, while the readiness check fails and once shutting down),
- * reflection for grpcurl and `buf curl`, a JSON log line and metrics per call.
+ * A gRPC server with everything every service needs: the services (each call wrapped by
+ * unary(): request id, context, error mapping, a JSON log line and metrics), grpc.health.v1.Health
+ * (NOT_SERVING while starting, while the readiness check fails and once shutting down) and
+ * reflection for grpcurl and `buf curl`.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { logger } = options;
   const serviceNames = options.services.map((s) => serviceNameOf(s.definition));
   const server = new Server({
-    interceptors: [observabilityInterceptor(logger, options.metrics)],
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_timeout_ms': 20_000,
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
   });
-  for (const { definition, implementation } of options.services) server.addService(definition, implementation);
+  const handlerOptions = { logger, metrics: options.metrics, translators: options.translators };
+  for (const { definition, handlers } of options.services) {
+    server.addService(definition, implement(definition, handlers as AsyncService<unknown>, handlerOptions));
+  }
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((n) => [n, 'NOT_SERVING'])) });
   health.addToServer(server);

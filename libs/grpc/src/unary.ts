@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  handleUnaryCall,
-  sendUnaryData,
-  ServerUnaryCall,
-  ServiceDefinition,
-  UntypedHandleCall,
+import {
+  Metadata,
+  status,
+  type handleUnaryCall,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type ServiceError,
+  type UntypedHandleCall,
 } from '@grpc/grpc-js';
 import { InvalidArgumentError } from '@cec/errors';
-import type { Logger } from '@cec/observability';
+import type { Logger, ServiceMetrics } from '@cec/observability';
 import { ACTOR, CALLER, REQUEST_ID } from './metadata-keys';
 import { runInRpcContext, type Actor, type RpcContext } from './request-context';
 import { toServiceError, type ErrorTranslator } from './status-mapping';
@@ -22,10 +25,14 @@ export type AsyncService<S> = {
 
 export interface HandlerOptions {
   logger: Logger;
+  metrics?: ServiceMetrics;
   translators?: ErrorTranslator[];
 }
 
 const ACTOR_PATTERN = /^(user|service|agent|system):([^\s]{1,200})$/;
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const ERROR_CODES = new Set([status.INTERNAL, status.UNKNOWN, status.DATA_LOSS]);
+const WARN_CODES = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED]);
 
 function actorOf(call: ServerUnaryCall<unknown, unknown>): Actor {
   const raw = call.metadata.get(ACTOR)[0];
@@ -38,27 +45,80 @@ function actorOf(call: ServerUnaryCall<unknown, unknown>): Actor {
   return { type: 'service', id: caller ? String(caller).slice(0, 200) : 'unknown' };
 }
 
+function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
+  const deadline = call.getDeadline();
+  if (deadline instanceof Date) return deadline;
+  return Number.isFinite(deadline) ? new Date(deadline as number) : undefined;
+}
+
 /**
- * Adapts an async handler to grpc-js: runs it inside the RPC context (request id, deadline,
- * actor, logger), answers with its result, and maps whatever it throws to a status.
+ * Adapts an async handler to grpc-js and wraps every call the same way:
+ * - gives it an x-request-id (the caller's, when it sent a sane one, else a new UUID),
+ *   returned in the trailers;
+ * - runs it inside the RPC context (request id, deadline, actor, logger);
+ * - maps whatever it throws to a status (status-mapping.ts);
+ * - writes one JSON log line (method, status code, duration, request id, peer; never the
+ *   request or response, which carry contact data) and one metrics sample.
+ * Doing this here rather than in a grpc-js server interceptor keeps the call path short:
+ * an interceptor cost about a fifth of GetCustomer's throughput in the benchmark.
  */
-export function unary<Req, Res>(handler: AsyncUnary<Req, Res>, options: HandlerOptions): handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(method: string, handler: AsyncUnary<Req, Res>, options: HandlerOptions): handleUnaryCall<Req, Res> {
+  const { logger: base, metrics, translators } = options;
+  // Metric children per status code, resolved once: label hashing on every call adds up.
+  const samples = new Map<number, { count: () => void; observe: (seconds: number) => void }>();
+  const sampleFor = (code: number) => {
+    let sample = samples.get(code);
+    if (!sample) {
+      const labels = { method, code: status[code] ?? String(code) };
+      const counter = metrics?.grpcRequests.labels(labels);
+      const histogram = metrics?.grpcDuration.labels(labels);
+      sample = { count: () => counter?.inc(), observe: (seconds) => histogram?.observe(seconds) };
+      samples.set(code, sample);
+    }
+    return sample;
+  };
+
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const requestId = String(call.metadata.get(REQUEST_ID)[0] ?? randomUUID());
-    const logger = options.logger.child({ request_id: requestId });
-    const deadline = call.getDeadline();
-    const deadlineDate =
-      deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline as number) : undefined;
+    const started = process.hrtime.bigint();
+    const given = call.metadata.get(REQUEST_ID)[0];
+    const requestId = given !== undefined && VALID_REQUEST_ID.test(String(given)) ? String(given) : randomUUID();
+    let child: Logger | undefined;
+    const logger = (): Logger => (child ??= base.child({ request_id: requestId }));
+
+    const finish = (error: Partial<ServiceError> | null, response?: Res): void => {
+      const code = error?.code ?? status.OK;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const sample = sampleFor(code);
+      sample.count();
+      sample.observe(seconds);
+      const level = ERROR_CODES.has(code) ? 'error' : WARN_CODES.has(code) ? 'warn' : 'info';
+      if (base.isLevelEnabled(level)) {
+        const line = { method, code: status[code] ?? String(code), duration_ms: Math.round(seconds * 1e6) / 1e3, peer: call.getPeer() };
+        logger()[level](line, 'rpc');
+      }
+      const trailers = error?.metadata ?? new Metadata();
+      trailers.set(REQUEST_ID, requestId);
+      if (error) callback({ ...error, metadata: trailers } as ServiceError);
+      else callback(null, response, trailers);
+    };
+
     let context: RpcContext;
     try {
-      context = { requestId, deadline: deadlineDate, actor: actorOf(call as ServerUnaryCall<unknown, unknown>), logger };
+      context = {
+        requestId,
+        deadline: deadlineOf(call as ServerUnaryCall<unknown, unknown>),
+        actor: actorOf(call as ServerUnaryCall<unknown, unknown>),
+        get logger() {
+          return logger();
+        },
+      };
     } catch (error) {
-      callback(toServiceError(error, { requestId, logger, translators: options.translators }) as never);
+      finish(toServiceError(error, { requestId, logger: logger(), translators }));
       return;
     }
     runInRpcContext(context, () => handler(call.request, context)).then(
-      (response) => callback(null, response),
-      (error) => callback(toServiceError(error, { requestId, logger, translators: options.translators }) as never),
+      (response) => finish(null, response),
+      (error) => finish(toServiceError(error, { requestId, logger: logger(), translators })),
     );
   };
 }
@@ -80,7 +140,7 @@ export function implement<S>(
     if (definition[name].requestStream || definition[name].responseStream) {
       throw new Error(`${definition[name].path} is streaming: implement() serves unary methods only`);
     }
-    out[name] = unary(handler.bind(service), options) as UntypedHandleCall;
+    out[name] = unary(definition[name].path, handler.bind(service), options) as UntypedHandleCall;
   }
   return out as S & Record<string, UntypedHandleCall>;
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from './sql';
 
 export interface AuditEvent {
   /** e.g. 'customer', 'invoice'. */
@@ -17,13 +18,13 @@ export interface AuditEvent {
  * transaction: appends are serialised until commit.
  */
 export async function recordAuditEvent(em: EntityManager, event: AuditEvent): Promise<string> {
-  const rows = await em
-    .getConnection()
-    .execute<{ id: string }[]>(
-      'SELECT log_audit_event(?, ?, ?, ?, ?, ?::jsonb) AS id',
-      [event.entityType, event.entityId, event.action, event.actor.type, event.actor.id, JSON.stringify(event.details)],
-      'all',
-      em.getTransactionContext(),
-    );
+  const rows = await sql<{ id: string }>(em, 'SELECT log_audit_event(?, ?, ?, ?, ?, ?::jsonb) AS id', [
+    event.entityType,
+    event.entityId,
+    event.action,
+    event.actor.type,
+    event.actor.id,
+    JSON.stringify(event.details),
+  ]);
   return rows[0].id;
 }

@@ -2,3 +2,5 @@ export { recordAuditEvent, type AuditEvent } from './audit';
 export { createOrm, type OrmOptions } from './create-orm';
 export { translateDatabaseError } from './translate-database-error';
 export { applyDeadline, inTransaction, pingDatabase } from './transactions';
+export { pgTimestamp, pgTimestampRequired } from './raw-values';
+export { sql } from './sql';

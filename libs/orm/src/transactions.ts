@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from './sql';
 
 /**
  * Runs `work` in one transaction on a fork of `em`. When the RPC has a deadline, no statement
@@ -15,10 +16,10 @@ export async function inTransaction<T>(em: EntityManager, deadline: Date | undef
 export async function applyDeadline(em: EntityManager, deadline: Date | undefined): Promise<void> {
   if (!deadline) return;
   const ms = Math.max(1, deadline.getTime() - Date.now());
-  await em.getConnection().execute(`SET LOCAL statement_timeout = ${Math.ceil(ms)}`, [], 'run', em.getTransactionContext());
+  await sql(em, `SET LOCAL statement_timeout = ${Math.ceil(ms)}`);
 }
 
 /** Throws unless the database answers `SELECT 1`. For readiness checks. */
 export async function pingDatabase(em: EntityManager): Promise<void> {
-  await em.getConnection().execute('SELECT 1');
+  await sql(em, 'SELECT 1');
 }

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EntitySchema, MikroORM } from '@mikro-orm/postgresql';
-import { exitOnSignal, startGrpcServer, type ErrorTranslator, type RunningGrpcServer, type ServiceRegistration } from '@cec/grpc';
+import { exitOnSignal, startGrpcServer, type RunningGrpcServer, type ServiceRegistration } from '@cec/grpc';
 import { createLogger, createServiceMetrics, startMetricsServer, type Logger } from '@cec/observability';
 import { createOrm, pingDatabase, translateDatabaseError } from '@cec/orm';
 import { readServiceConfig, type ServiceConfig, type ServiceIdentity } from './service-config';
@@ -12,8 +12,6 @@ export interface ServiceDeps {
   orm: MikroORM;
   logger: Logger;
   config: ServiceConfig;
-  /** Error translators for handlers (database errors and the like). */
-  translators: ErrorTranslator[];
   /** The environment the service was started with, for its own settings. */
   env: NodeJS.ProcessEnv;
 }
@@ -50,7 +48,7 @@ export async function startService(spec: ServiceSpec, env: NodeJS.ProcessEnv = p
   const metrics = createServiceMetrics(spec.name);
   const url = await serviceDatabaseUrl({ role: spec.role, password: config.dbPassword, databaseUrl: config.databaseUrl }, log);
   const orm = await createOrm({ url, entities: spec.entities, poolMax: config.dbPoolMax, applicationName: spec.name });
-  const deps: ServiceDeps = { orm, logger: log, config, translators: [translateDatabaseError], env };
+  const deps: ServiceDeps = { orm, logger: log, config, env };
 
   let metricsServer: HttpServer | undefined;
   let grpc: RunningGrpcServer | undefined;
@@ -63,6 +61,7 @@ export async function startService(spec: ServiceSpec, env: NodeJS.ProcessEnv = p
       services: spec.services(deps),
       logger: log,
       metrics,
+      translators: [translateDatabaseError],
       readinessCheck: () => pingDatabase(orm.em.fork()),
       shutdownGraceMs: config.shutdownGraceMs,
     });

@@ -1,4 +1,4 @@
-import { implement } from '@cec/grpc';
+import { register } from '@cec/grpc';
 import { intInRange, readEnv } from '@cec/config';
 import { customersV1 } from '@cec/proto';
 import type { ServiceSpec } from '@cec/service-runtime';
@@ -23,15 +23,9 @@ export const customersServiceSpec: ServiceSpec = {
   defaultGrpcPort: 50051,
   defaultMetricsPort: 9451,
   entities: ENTITIES,
-  services: ({ orm, logger, translators }) => [
-    {
-      definition: customersV1.CustomerServiceService,
-      implementation: implement(customersV1.CustomerServiceService, customerService(new CustomerStore(orm)), { logger, translators }),
-    },
-    {
-      definition: customersV1.InvoiceServiceService,
-      implementation: implement(customersV1.InvoiceServiceService, invoiceService(new InvoiceStore(orm)), { logger, translators }),
-    },
+  services: ({ orm }) => [
+    register(customersV1.CustomerServiceService, customerService(new CustomerStore(orm))),
+    register(customersV1.InvoiceServiceService, invoiceService(new InvoiceStore(orm))),
   ],
   background: ({ orm, logger, env }) => [
     startOverdueSweeper(new InvoiceStore(orm), readEnv(customersEnv, env).OVERDUE_SWEEP_INTERVAL_MS, logger),

@@ -120,24 +120,36 @@ describe('the customers service process', () => {
   it('finishes a call in flight when it gets SIGTERM, then exits 0', async () => {
     const client = new customersV1.InvoiceServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
     const customers = new customersV1.CustomerServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
-    const { customer } = await call(customers, 'createCustomer', customersV1.CreateCustomerRequest.fromPartial({ customer: { companyName: 'Shutdown Co', email: 'ap@shutdown.example' } }));
-    const { invoice } = await call(client, 'createInvoice', customersV1.CreateInvoiceRequest.fromPartial({
-      invoice: { customerId: customer!.id, invoiceNumber: 'INV-SIGTERM-1', amount: { currencyCode: 'USD', amount: '100.00' }, dueDate: '2099-01-01' },
-    }));
+    const created = await call(
+      customers,
+      'createCustomer',
+      customersV1.CreateCustomerRequest.fromPartial({ customer: { companyName: 'Shutdown Co', email: 'ap@shutdown.example' } }),
+    );
+    const customerId = created.customer?.id ?? '';
+    const invoiceId =
+      (
+        await call(
+          client,
+          'createInvoice',
+          customersV1.CreateInvoiceRequest.fromPartial({
+            invoice: { customerId, invoiceNumber: 'INV-SIGTERM-1', amount: { currencyCode: 'USD', amount: '100.00' }, dueDate: '2099-01-01' },
+          }),
+        )
+      ).invoice?.id ?? '';
 
     // Hold the invoice's row lock so the payment below is still running when SIGTERM arrives.
     const lock = await db.pool.connect();
     await lock.query('BEGIN');
-    await lock.query('SELECT 1 FROM payment_records WHERE id = $1 FOR UPDATE', [invoice!.id]);
+    await lock.query('SELECT 1 FROM payment_records WHERE id = $1 FOR UPDATE', [invoiceId]);
     const inFlight = call(client, 'recordPayment', customersV1.RecordPaymentRequest.fromPartial({
-      invoiceId: invoice!.id, amount: { currencyCode: 'USD', amount: '40.00' },
+      invoiceId, amount: { currencyCode: 'USD', amount: '40.00' },
     }), { deadlineMs: 20_000 });
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     expect(child.exitCode).toBeNull(); // still finishing the payment
 
-    const late = await call(customers, 'getCustomer', { customerId: customer!.id }, { deadlineMs: 2_000 }).catch((e) => e);
+    const late = await call(customers, 'getCustomer', { customerId }, { deadlineMs: 2_000 }).catch((e) => e);
     expect([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]).toContain(late.code);
 
     await lock.query('COMMIT');

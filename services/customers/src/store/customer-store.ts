@@ -1,6 +1,6 @@
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import { InvalidArgumentError, NotFoundError } from '@cec/errors';
-import { inTransaction, recordAuditEvent } from '@cec/orm';
+import { inTransaction, pgTimestamp, pgTimestampRequired, recordAuditEvent, sql } from '@cec/orm';
 import { createRequestFingerprint, customerChanges, type CustomerFields } from '../domain/customer-rules';
 import type { ProfilePreferences } from '../domain/profile-rules';
 import type { ContactMethod, RiskLevel } from '../domain/values';
@@ -63,6 +63,55 @@ function preferencesOf(profile: CustomerProfile): ProfilePreferences {
 }
 
 const escapeLike = (term: string): string => term.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * Reads are one joined statement mapped straight to the record: the hot paths (GetCustomer,
+ * BatchGetContactProfiles) would pay for two ORM round trips and entity hydration otherwise.
+ */
+const RECORD_COLUMNS = `
+  c.id, c.company_name, c.contact_name, c.email, c.phone, c.preferred_contact_method, c.address,
+  c.request_id, c.request_fingerprint, c.created_at, c.updated_at,
+  p.id AS profile_id, p.risk_level, p.risk_score, p.risk_factors, p.risk_calculated_at,
+  p.average_payment_delay, p.response_rate, p.do_not_contact, p.do_not_contact_reason, p.timezone,
+  p.country_code, p.region_code, p.notes, p.created_at AS profile_created_at, p.updated_at AS profile_updated_at`;
+
+type RecordRow = Record<string, unknown> & { id: string };
+
+function recordOf(row: RecordRow): CustomerRecord {
+  return {
+    customer: {
+      id: row.id,
+      companyName: row.company_name as string,
+      contactName: row.contact_name as string | null,
+      email: row.email as string,
+      phone: row.phone as string | null,
+      preferredContactMethod: row.preferred_contact_method as Customer['preferredContactMethod'],
+      address: row.address as Customer['address'],
+      requestId: row.request_id as string | null,
+      requestFingerprint: row.request_fingerprint as string | null,
+      createdAt: pgTimestampRequired(row.created_at as string),
+      updatedAt: pgTimestampRequired(row.updated_at as string),
+    },
+    profile: {
+      id: row.profile_id as string,
+      customerId: row.id,
+      riskLevel: row.risk_level as CustomerProfile['riskLevel'],
+      riskScore: row.risk_score as number,
+      riskFactors: row.risk_factors as Record<string, unknown>,
+      riskCalculatedAt: pgTimestamp(row.risk_calculated_at as string | null),
+      averagePaymentDelay: row.average_payment_delay as string,
+      responseRate: row.response_rate as string | null,
+      doNotContact: row.do_not_contact as boolean,
+      doNotContactReason: row.do_not_contact_reason as string | null,
+      timezone: row.timezone as string,
+      countryCode: row.country_code as string | null,
+      regionCode: row.region_code as string | null,
+      notes: row.notes as string | null,
+      createdAt: pgTimestampRequired(row.profile_created_at as string),
+      updatedAt: pgTimestampRequired(row.profile_updated_at as string),
+    },
+  };
+}
 
 /** Customers and their profiles in PostgreSQL, one transaction per change, each audited. */
 export class CustomerStore {
@@ -140,10 +189,18 @@ export class CustomerStore {
   }
 
   async get(id: string): Promise<CustomerRecord> {
-    const em = this.em();
-    const customer = await em.findOne(CustomerEntity, { id });
-    if (!customer) throw NotFoundError.resource('customer', id);
-    return { customer, profile: await this.profileOf(em, id) };
+    const [record] = await this.read('c.id = ?', [id]);
+    if (!record) throw NotFoundError.resource('customer', id);
+    return record;
+  }
+
+  private async read(where: string, params: unknown[]): Promise<CustomerRecord[]> {
+    const rows = await sql<RecordRow>(
+      this.orm.em,
+      `SELECT ${RECORD_COLUMNS} FROM customers c JOIN customer_profiles p ON p.customer_id = c.id WHERE ${where}`,
+      params,
+    );
+    return rows.map(recordOf);
   }
 
   /** Changes a customer under a row lock, so concurrent updates never lose each other's fields. */
@@ -227,42 +284,31 @@ export class CustomerStore {
 
   /** One page of customers by company name (then id), after `after`. */
   async list(filter: CustomerFilter, after: [string, string] | undefined, limit: number): Promise<CustomerRecord[]> {
-    const em = this.em();
-    const where: Record<string, unknown>[] = [];
-    if (after) where.push({ $or: [{ companyName: { $gt: after[0] } }, { companyName: after[0], id: { $gt: after[1] } }] });
+    const conditions: string[] = ['true'];
+    const params: unknown[] = [];
+    if (after) {
+      conditions.push('(c.company_name, c.id) > (?, ?::uuid)');
+      params.push(...after);
+    }
     if (filter.search) {
       const like = `%${escapeLike(filter.search)}%`;
-      where.push({ $or: [{ companyName: { $ilike: like } }, { contactName: { $ilike: like } }, { email: { $ilike: like } }] });
+      conditions.push('(c.company_name ILIKE ? OR c.contact_name ILIKE ? OR c.email ILIKE ?)');
+      params.push(like, like, like);
     }
     if (filter.riskLevel) {
-      const ids = em.createQueryBuilder(CustomerProfileEntity, 'p').select('p.customer_id').where({ riskLevel: filter.riskLevel });
-      where.push({ id: { $in: ids.getKnexQuery() } });
+      conditions.push('p.risk_level = ?');
+      params.push(filter.riskLevel);
     }
-    const customers = await em.find(CustomerEntity, { $and: where } as never, {
-      orderBy: { companyName: 'asc', id: 'asc' },
-      limit,
-    });
-    return this.withProfiles(em, customers);
+    return this.read(`${conditions.join(' AND ')} ORDER BY c.company_name, c.id LIMIT ?`, [...params, limit]);
   }
 
   /** Customers and profiles for ids, in the order given; NOT_FOUND naming every unknown id. */
   async getMany(ids: string[]): Promise<CustomerRecord[]> {
-    const em = this.em();
-    const customers = await em.find(CustomerEntity, { id: { $in: ids } });
-    const byId = new Map(customers.map((c) => [c.id, c]));
+    // One placeholder per id: the driver expands an array bound to a single "?" into a list.
+    const records = await this.read(`c.id IN (${ids.map(() => '?').join(', ')})`, ids);
+    const byId = new Map(records.map((r) => [r.customer.id, r]));
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length) throw new NotFoundError(`customers not found: ${missing.join(', ')}`);
-    return this.withProfiles(em, ids.map((id) => byId.get(id) as Customer));
-  }
-
-  private async withProfiles(em: EntityManager, customers: Customer[]): Promise<CustomerRecord[]> {
-    if (!customers.length) return [];
-    const profiles = await em.find(CustomerProfileEntity, { customerId: { $in: customers.map((c) => c.id) } });
-    const byCustomer = new Map(profiles.map((p) => [p.customerId, p]));
-    return customers.map((customer) => {
-      const profile = byCustomer.get(customer.id);
-      if (!profile) throw NotFoundError.resource('customer profile', customer.id);
-      return { customer, profile };
-    });
+    return ids.map((id) => byId.get(id) as CustomerRecord);
   }
 }

@@ -1,7 +1,7 @@
-import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
+import { LockMode, type EntityManager, type FilterQuery, type MikroORM } from '@mikro-orm/postgresql';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@cec/errors';
 import { decimal, formatAmount } from '@cec/money';
-import { inTransaction, recordAuditEvent } from '@cec/orm';
+import { inTransaction, pgTimestamp, pgTimestampRequired, recordAuditEvent, sql } from '@cec/orm';
 import { applyPayment, checkCancellable, type MoneyInput, type NewInvoice } from '../domain/invoice-rules';
 import { OPEN_STATUSES, type InvoiceStatus, type RiskLevel } from '../domain/values';
 import { CustomerEntity, PaymentEntity, PaymentRecordEntity, type Payment, type PaymentRecord } from '../entities';
@@ -64,6 +64,54 @@ const SWEEP_BATCH = 500;
 
 function constraintOf(error: unknown): string | undefined {
   return (error as { constraint?: string }).constraint;
+}
+
+const INVOICE_COLUMNS = `
+  pr.id, pr.customer_id, pr.invoice_number, pr.amount, pr.amount_paid, pr.currency, pr.issued_date, pr.due_date,
+  pr.paid_date, pr.status, pr.description, pr.last_payment_at, pr.cancelled_at, pr.cancellation_reason,
+  pr.request_id, pr.created_at, pr.updated_at`;
+
+/** A payment_records row as the connection returns it (dates and timestamps as text, numerics as strings). */
+interface InvoiceRow {
+  id: string;
+  customer_id: string;
+  invoice_number: string;
+  amount: string;
+  amount_paid: string;
+  currency: string;
+  issued_date: string;
+  due_date: string;
+  paid_date: string | null;
+  status: InvoiceStatus;
+  description: string | null;
+  last_payment_at: string | null;
+  cancelled_at: string | null;
+  cancellation_reason: string | null;
+  request_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function invoiceOf(row: InvoiceRow): PaymentRecord {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    invoiceNumber: row.invoice_number,
+    amount: row.amount,
+    amountPaid: row.amount_paid,
+    currency: row.currency,
+    issuedDate: row.issued_date,
+    dueDate: row.due_date,
+    paidDate: row.paid_date,
+    status: row.status,
+    description: row.description,
+    lastPaymentAt: pgTimestamp(row.last_payment_at),
+    cancelledAt: pgTimestamp(row.cancelled_at),
+    cancellationReason: row.cancellation_reason,
+    requestId: row.request_id,
+    createdAt: pgTimestampRequired(row.created_at),
+    updatedAt: pgTimestampRequired(row.updated_at),
+  };
 }
 
 /** Invoices, payments and balances in PostgreSQL; every change audited in its transaction. */
@@ -142,14 +190,14 @@ export class InvoiceStore {
 
   /** One page by due date (then id), after `after`. */
   async list(filter: InvoiceFilter, after: [string, string] | undefined, limit: number): Promise<PaymentRecord[]> {
-    const where: Record<string, unknown>[] = [];
+    const where: FilterQuery<PaymentRecord>[] = [];
     if (filter.customerId) where.push({ customerId: filter.customerId });
     if (filter.statuses?.length) where.push({ status: { $in: filter.statuses } });
     if (filter.dueAfter) where.push({ dueDate: { $gte: filter.dueAfter } });
     if (filter.dueBefore) where.push({ dueDate: { $lte: filter.dueBefore } });
     if (filter.invoiceNumber) where.push({ invoiceNumber: filter.invoiceNumber });
     if (after) where.push({ $or: [{ dueDate: { $gt: after[0] } }, { dueDate: after[0], id: { $gt: after[1] } }] });
-    return this.em().find(PaymentRecordEntity, { $and: where } as never, { orderBy: { dueDate: 'asc', id: 'asc' }, limit });
+    return this.em().find(PaymentRecordEntity, { $and: where }, { orderBy: { dueDate: 'asc', id: 'asc' }, limit });
   }
 
   /**
@@ -255,38 +303,48 @@ export class InvoiceStore {
 
   /** One page of v_overdue_payments, oldest due date first, with the invoices themselves. */
   async listOverdue(filter: OverdueFilter, after: [string, string] | undefined, limit: number): Promise<{ row: OverdueRow; invoice: PaymentRecord }[]> {
-    const em = this.em();
     const conditions: string[] = ['true'];
     const params: unknown[] = [];
     if (filter.customerId) {
-      conditions.push('customer_id = ?');
+      conditions.push('v.customer_id = ?');
       params.push(filter.customerId);
     }
     if (filter.minDaysOverdue) {
-      conditions.push('days_overdue >= ?');
+      conditions.push('v.days_overdue >= ?');
       params.push(filter.minDaysOverdue);
     }
     if (filter.riskLevels?.length) {
-      conditions.push(`risk_level IN (${filter.riskLevels.map(() => '?').join(', ')})`);
+      conditions.push(`v.risk_level IN (${filter.riskLevels.map(() => '?').join(', ')})`);
       params.push(...filter.riskLevels);
     }
     if (after) {
-      conditions.push('(due_date, payment_record_id) > (?::date, ?::uuid)');
+      conditions.push('(v.due_date, v.payment_record_id) > (?::date, ?::uuid)');
       params.push(after[0], after[1]);
     }
-    const rows = await em.getConnection().execute<OverdueRow[]>(
-      `SELECT payment_record_id, days_overdue, to_char(due_date, 'YYYY-MM-DD') AS due_date, company_name,
-              risk_level, risk_score, do_not_contact
-         FROM v_overdue_payments
+    // One statement, ordered by the view's own date column so the index on open invoices'
+    // (due_date, id) serves the order and the LIMIT; rows map straight to records.
+    const rows = await sql<OverdueRow & InvoiceRow>(
+      this.orm.em,
+      `SELECT v.days_overdue, v.company_name, v.risk_level, v.risk_score, v.do_not_contact, ${INVOICE_COLUMNS}
+         FROM v_overdue_payments v
+         JOIN payment_records pr ON pr.id = v.payment_record_id
         WHERE ${conditions.join(' AND ')}
-        ORDER BY due_date, payment_record_id
+        ORDER BY v.due_date, v.payment_record_id
         LIMIT ?`,
       [...params, limit],
     );
-    if (!rows.length) return [];
-    const invoices = await em.find(PaymentRecordEntity, { id: { $in: rows.map((r) => r.payment_record_id) } });
-    const byId = new Map(invoices.map((i) => [i.id, i]));
-    return rows.map((row) => ({ row, invoice: byId.get(row.payment_record_id) as PaymentRecord }));
+    return rows.map((row) => ({
+      row: {
+        payment_record_id: row.id,
+        days_overdue: row.days_overdue,
+        due_date: row.due_date,
+        company_name: row.company_name,
+        risk_level: row.risk_level,
+        risk_score: row.risk_score,
+        do_not_contact: row.do_not_contact,
+      },
+      invoice: invoiceOf(row),
+    }));
   }
 
   /** What each customer owes, per currency, and since when; NOT_FOUND naming unknown customers. */
@@ -296,9 +354,17 @@ export class InvoiceStore {
     const knownIds = new Set(known.map((c) => c.id));
     const missing = customerIds.filter((id) => !knownIds.has(id));
     if (missing.length) throw new NotFoundError(`customers not found: ${missing.join(', ')}`);
-    const rows = await em.getConnection().execute<
-      { customer_id: string; currency: string; outstanding: string; overdue: string; oldest: string | null; max_days: number | null; open_count: string; overdue_keys: string[] | null }[]
-    >(
+    const rows = await sql<{
+      customer_id: string;
+      currency: string;
+      outstanding: string;
+      overdue: string;
+      oldest: string | null;
+      max_days: number | null;
+      open_count: string;
+      overdue_keys: string[] | null;
+    }>(
+      em,
       `SELECT customer_id, currency,
               sum(amount - amount_paid)::text AS outstanding,
               COALESCE(sum(amount - amount_paid) FILTER (WHERE due_date < current_date), 0)::text AS overdue,
@@ -340,7 +406,8 @@ export class InvoiceStore {
     let total = 0;
     for (;;) {
       const marked = await inTransaction(this.em(), call.deadline, async (tx) => {
-        const rows = await tx.getConnection().execute<{ id: string; customer_id: string; due_date: string }[]>(
+        const rows = await sql<{ id: string; customer_id: string; due_date: string }>(
+          tx,
           `UPDATE payment_records p
               SET status = 'overdue'
              FROM (SELECT id FROM payment_records
@@ -350,9 +417,6 @@ export class InvoiceStore {
                     FOR UPDATE SKIP LOCKED) due
             WHERE p.id = due.id
         RETURNING p.id, p.customer_id, to_char(p.due_date, 'YYYY-MM-DD') AS due_date`,
-          [],
-          'all',
-          tx.getTransactionContext(),
         );
         for (const customerId of [...new Set(rows.map((r) => r.customer_id))].sort()) await refreshRisk(tx, customerId);
         for (const row of rows) {

@@ -1,5 +1,6 @@
 import { NotFoundError } from '@cec/errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from '@cec/orm';
 
 export interface RiskChange {
   before: { score: number; level: string };
@@ -17,16 +18,14 @@ export interface RiskChange {
  * of one customer's invoices would each store a score without the other.
  */
 export async function refreshRisk(em: EntityManager, customerId: string): Promise<RiskChange> {
-  const connection = em.getConnection();
-  const context = em.getTransactionContext();
-  const locked = await connection.execute<{ risk_score: number; risk_level: string }[]>(
+  const locked = await sql<{ risk_score: number; risk_level: string }>(
+    em,
     'SELECT risk_score, risk_level FROM customer_profiles WHERE customer_id = ? FOR UPDATE',
     [customerId],
-    'all',
-    context,
   );
   if (!locked.length) throw NotFoundError.resource('customer profile', customerId);
-  const [after] = await connection.execute<{ score: number; risk_level: string }[]>(
+  const [after] = await sql<{ score: number; risk_level: string }>(
+    em,
     `UPDATE customer_profiles p
         SET risk_score = f.score,
             risk_level = f.risk_level,
@@ -40,8 +39,6 @@ export async function refreshRisk(em: EntityManager, customerId: string): Promis
       WHERE p.customer_id = ?
   RETURNING p.risk_score AS score, p.risk_level`,
     [customerId, customerId],
-    'all',
-    context,
   );
   return {
     before: { score: locked[0].risk_score, level: locked[0].risk_level },

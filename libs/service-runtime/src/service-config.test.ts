@@ -1,0 +1,72 @@
+import { ConfigError } from '@cec/config';
+import { createLogger } from '@cec/observability';
+import { readServiceConfig, serviceDatabaseUrl } from './index';
+
+const identity = { name: 'customers', role: 'customers_svc', defaultGrpcPort: 50051, defaultMetricsPort: 9451 };
+
+describe('service configuration', () => {
+  it('has the documented defaults', () => {
+    expect(readServiceConfig(identity, {})).toEqual({
+      grpcHost: '0.0.0.0',
+      grpcPort: 50051,
+      metricsHost: '0.0.0.0',
+      metricsPort: 9451,
+      databaseUrl: undefined,
+      dbPassword: '',
+      dbPoolMax: 10,
+      logLevel: 'info',
+      shutdownGraceMs: 10_000,
+    });
+  });
+
+  it('reads the service-prefixed and shared variables', () => {
+    const config = readServiceConfig(identity, {
+      CUSTOMERS_GRPC_PORT: '6001',
+      CUSTOMERS_METRICS_PORT: '0',
+      CUSTOMERS_DB_POOL_MAX: '25',
+      CAMPAIGNS_GRPC_PORT: '7000', // another service's: ignored
+      LOG_LEVEL: 'debug',
+      SHUTDOWN_GRACE_MS: '2500',
+      DATABASE_URL: 'postgres://postgres@db:5432/client_escalation_calls',
+    });
+    expect(config).toMatchObject({
+      grpcPort: 6001,
+      metricsPort: 0,
+      dbPoolMax: 25,
+      logLevel: 'debug',
+      shutdownGraceMs: 2500,
+      databaseUrl: 'postgres://postgres@db:5432/client_escalation_calls',
+    });
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      readServiceConfig(identity, { CUSTOMERS_GRPC_PORT: 'http', CUSTOMERS_DB_POOL_MAX: '0', LOG_LEVEL: 'chatty', DATABASE_URL: 'nope' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(Object.keys((error as ConfigError).problems).sort()).toEqual(['CUSTOMERS_DB_POOL_MAX', 'CUSTOMERS_GRPC_PORT', 'DATABASE_URL', 'LOG_LEVEL']);
+  });
+});
+
+describe('the service database URL', () => {
+  const logger = createLogger('test', 'silent');
+
+  it('keeps server and database but logs in as the service role', async () => {
+    const url = await serviceDatabaseUrl({ role: 'customers_svc', password: '', databaseUrl: 'postgres://postgres:admin-secret@db:5432/client_escalation_calls' }, logger);
+    expect(url).toBe('postgres://customers_svc@db:5432/client_escalation_calls');
+  });
+
+  it("uses the role's own password", async () => {
+    const url = await serviceDatabaseUrl({ role: 'customers_svc', password: 's3cr3t/+', databaseUrl: 'postgres://postgres@db:5432/cec' }, logger);
+    expect(new URL(url).username).toBe('customers_svc');
+    expect(decodeURIComponent(new URL(url).password)).toBe('s3cr3t/+');
+  });
+
+  it('keeps the password of a URL that already names the role', async () => {
+    const url = await serviceDatabaseUrl({ role: 'customers_svc', password: '', databaseUrl: 'postgres://customers_svc:pw@db:5432/cec' }, logger);
+    expect(url).toBe('postgres://customers_svc:pw@db:5432/cec');
+  });
+});
