@@ -9,8 +9,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { migrate, quoteIdent, redactUrl, startEmbeddedPostgres, stopEmbeddedPostgres, withDatabase } from '@cec/db';
-import { freePort } from './processes';
+import { migrate, quoteIdent, redactUrl, startThrowAwayPostgres, stopEmbeddedPostgres, withDatabase } from '@cec/db';
 
 export interface BenchDatabase {
   /** Superuser (migration role) URL of the bench database. */
@@ -43,18 +42,6 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
   }
 }
 
-async function startThrowAwayServer(dataDir: string): Promise<string> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      return (await startEmbeddedPostgres({ dataDir, port: await freePort(), ephemeral: true })).adminUrl;
-    } catch (error) {
-      lastError = error; // most likely the port was taken between probing and starting
-    }
-  }
-  throw lastError;
-}
-
 /** Creates and migrates the bench database; `log` reports progress. */
 export async function createBenchDatabase(log: (line: string) => void): Promise<BenchDatabase> {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -70,7 +57,7 @@ export async function createBenchDatabase(log: (line: string) => void): Promise<
   } else {
     dataDir = join(tmpdir(), `cec-bench-pg-${runId}`);
     log(`starting a throw-away embedded PostgreSQL in ${dataDir}`);
-    adminUrl = await startThrowAwayServer(dataDir);
+    adminUrl = await startThrowAwayPostgres(dataDir);
     description = `embedded PostgreSQL, throw-away (fsync off), ${new URL(adminUrl).host}`;
   }
 

@@ -20,7 +20,8 @@ import { withUser } from '@cec/db';
 import { customersV1 } from '@cec/proto';
 import { createBenchDatabase, customerIds, runSetupSql, seed, type BenchDatabase, type DataSet } from './database';
 import { runLoad, summarise, type LoadResult, type Summary } from './load';
-import { freePort, startTs, waitUntilReady, type Child } from './processes';
+import { freePort } from '@cec/db';
+import { startTs, waitUntilReady, type Child } from './processes';
 
 const ROOT = resolve(__dirname, '..', '..');
 const GOAL = 0.7;

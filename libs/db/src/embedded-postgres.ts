@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, rename, rm, appendFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -176,4 +177,33 @@ export async function stopEmbeddedPostgres(dataDirectory: string, mode: 'fast' |
   if (!(await runningPort(dataDir, user))) return false;
   await runAs(user, join(embeddedBinDir(), 'pg_ctl'), ['stop', '-D', dataDir, '-m', mode, '-w', '-t', '60']);
   return true;
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the caller should retry if it is taken meanwhile). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/**
+ * A throw-away server (tests, benchmarks): fresh data directory, a free port, no fsync.
+ * Retries when the port was taken between probing and starting. Returns the superuser URL.
+ */
+export async function startThrowAwayPostgres(dataDir: string): Promise<string> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      return (await startEmbeddedPostgres({ dataDir, port: await freePort(), ephemeral: true })).adminUrl;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
 }

@@ -11,6 +11,7 @@ export default async function globalTeardown(): Promise<void> {
   if (dataDir) {
     await stopEmbeddedPostgres(dataDir, 'immediate');
     await rm(dataDir, { recursive: true, force: true });
+    await rm(`${dataDir}.owner`, { force: true });
     return;
   }
   if (!adminUrl || !template) return;

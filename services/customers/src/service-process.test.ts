@@ -5,26 +5,16 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { credentials, status } from '@grpc/grpc-js';
 import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { customersV1 } from '@cec/proto';
-import { workspaceRoot } from '@cec/db';
+import { freePort, workspaceRoot } from '@cec/db';
 import { call, useTestDatabase } from '@cec/testing';
 
 const ROOT = workspaceRoot();
 const BUF = join(ROOT, 'node_modules/.bin/buf');
 const REFLECTION_PROTO = join(ROOT, 'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function bufCurl(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
