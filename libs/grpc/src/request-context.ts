@@ -29,8 +29,3 @@ export function currentRpcContext(): RpcContext | undefined {
 export function runInRpcContext<T>(context: RpcContext, work: () => T): T {
   return storage.run(context, work);
 }
-
-/** Milliseconds left before the deadline (undefined: none; never below 0). */
-export function remainingMs(deadline: Date | undefined, now = Date.now()): number | undefined {
-  return deadline ? Math.max(0, deadline.getTime() - now) : undefined;
-}
