@@ -3,10 +3,6 @@ export type ContactMethod = 'email' | 'phone' | 'sms';
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
 export type InvoiceStatus = 'pending' | 'overdue' | 'partial' | 'paid' | 'cancelled';
 
-export const CONTACT_METHODS: readonly ContactMethod[] = ['email', 'phone', 'sms'];
-export const RISK_LEVELS: readonly RiskLevel[] = ['low', 'medium', 'high', 'critical'];
-export const INVOICE_STATUSES: readonly InvoiceStatus[] = ['pending', 'overdue', 'partial', 'paid', 'cancelled'];
-
 /** Invoices with money still owed. */
 export const OPEN_STATUSES: readonly InvoiceStatus[] = ['pending', 'overdue', 'partial'];
 

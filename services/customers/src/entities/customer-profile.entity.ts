@@ -1,6 +1,5 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/postgresql';
-
-export type RiskLevelValue = 'low' | 'medium' | 'high' | 'critical';
+import type { RiskLevel } from '../domain/values';
 
 /** customer_profiles (migration 001). */
 export const CustomerProfileEntity = defineEntity({
@@ -9,7 +8,7 @@ export const CustomerProfileEntity = defineEntity({
   properties: (p) => ({
     id: p.uuid().primary().defaultRaw('gen_random_uuid()'),
     customerId: p.uuid(),
-    riskLevel: p.text().$type<RiskLevelValue>().defaultRaw("'low'"),
+    riskLevel: p.text().$type<RiskLevel>().defaultRaw("'low'"),
     riskScore: p.integer().defaultRaw('0'),
     riskFactors: p.json<Record<string, unknown>>().defaultRaw("'{}'"),
     riskCalculatedAt: p.datetime().nullable(),

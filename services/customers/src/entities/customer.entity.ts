@@ -1,6 +1,5 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/postgresql';
-
-export type ContactMethodValue = 'email' | 'phone' | 'sms';
+import type { ContactMethod } from '../domain/values';
 
 export interface AddressValue {
   line1?: string;
@@ -21,7 +20,7 @@ export const CustomerEntity = defineEntity({
     contactName: p.text().nullable(),
     email: p.text(),
     phone: p.text().nullable(),
-    preferredContactMethod: p.text().$type<ContactMethodValue>(),
+    preferredContactMethod: p.text().$type<ContactMethod>(),
     address: p.json<AddressValue>(),
     requestId: p.uuid().nullable(),
     requestFingerprint: p.text().nullable(),

@@ -1,7 +1,7 @@
-export { CustomerEntity, type AddressValue, type ContactMethodValue, type Customer } from './customer.entity';
-export { CustomerProfileEntity, type CustomerProfile, type RiskLevelValue } from './customer-profile.entity';
+export { CustomerEntity, type AddressValue, type Customer } from './customer.entity';
+export { CustomerProfileEntity, type CustomerProfile } from './customer-profile.entity';
 export { PaymentEntity, type Payment } from './payment.entity';
-export { PaymentRecordEntity, type InvoiceStatusValue, type PaymentRecord } from './payment-record.entity';
+export { PaymentRecordEntity, type PaymentRecord } from './payment-record.entity';
 
 import { CustomerEntity } from './customer.entity';
 import { CustomerProfileEntity } from './customer-profile.entity';

@@ -1,6 +1,5 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/postgresql';
-
-export type InvoiceStatusValue = 'pending' | 'overdue' | 'partial' | 'paid' | 'cancelled';
+import type { InvoiceStatus } from '../domain/values';
 
 /** payment_records (migration 001): an invoice. Amounts are exact decimal strings. */
 export const PaymentRecordEntity = defineEntity({
@@ -16,7 +15,7 @@ export const PaymentRecordEntity = defineEntity({
     issuedDate: p.date(),
     dueDate: p.date(),
     paidDate: p.date().nullable(),
-    status: p.text().$type<InvoiceStatusValue>(),
+    status: p.text().$type<InvoiceStatus>(),
     description: p.text().nullable(),
     lastPaymentAt: p.datetime().nullable(),
     cancelledAt: p.datetime().nullable(),
