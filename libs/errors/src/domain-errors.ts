@@ -20,7 +20,8 @@ export abstract class DomainError extends Error {
     | 'unavailable'
     | 'permission_denied'
     | 'unauthenticated'
-    | 'deadline_exceeded';
+    | 'deadline_exceeded'
+    | 'unknown_outcome';
 }
 
 /** The caller sent something malformed; each violation names the field. */
@@ -104,5 +105,18 @@ export class UnauthenticatedError extends DomainError {
   constructor(message: string) {
     super(message);
     this.name = 'UnauthenticatedError';
+  }
+}
+
+/**
+ * The change may or may not have been saved: the connection to the database broke while it
+ * was being committed. Not safe to retry blindly; retrying with the same request id is (the
+ * retry returns the first result when there was one).
+ */
+export class UnknownOutcomeError extends DomainError {
+  readonly kind = 'unknown_outcome';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownOutcomeError';
   }
 }

@@ -8,6 +8,9 @@ export type Decimal = Big;
 
 /** What is wrong with an amount string for this currency, or undefined when it is fine. */
 export function amountProblem(amount: string, currencyCode: string, options: { positive?: boolean } = {}): string | undefined {
+  if (amount.startsWith('-') && DECIMAL.test(amount.slice(1))) {
+    return options.positive ? `must be more than zero, got "${amount.slice(0, 40)}"` : `must not be negative, got "${amount.slice(0, 40)}"`;
+  }
   if (!DECIMAL.test(amount)) return `must be a decimal string such as "1200.50", got "${amount.slice(0, 40)}"`;
   if (isCurrencyCode(currencyCode)) {
     const fraction = amount.split('.')[1] ?? '';

@@ -20,7 +20,8 @@ describe('amounts', () => {
     ['12.125', 'BHD', undefined],
     ['1200.505', 'USD', 'USD has 2 decimal places, got "1200.505"'],
     ['15.5', 'JPY', 'JPY has 0 decimal places, got "15.5"'],
-    ['-5', 'USD', 'must be a decimal string such as "1200.50", got "-5"'],
+    ['-5', 'USD', 'must not be negative, got "-5"'],
+    ['-', 'USD', 'must be a decimal string such as "1200.50", got "-"'],
     ['1e3', 'USD', 'must be a decimal string such as "1200.50", got "1e3"'],
     ['', 'USD', 'must be a decimal string such as "1200.50", got ""'],
     [' 5', 'USD', 'must be a decimal string such as "1200.50", got " 5"'],
@@ -30,6 +31,8 @@ describe('amounts', () => {
 
   it('can require more than zero', () => {
     expect(amountProblem('0.00', 'USD', { positive: true })).toBe('must be more than zero');
+    // The bug a new user hit: a negative payment was told it was not a decimal string.
+    expect(amountProblem('-200.00', 'USD', { positive: true })).toBe('must be more than zero, got "-200.00"');
     expect(amountProblem('0.01', 'USD', { positive: true })).toBeUndefined();
   });
 

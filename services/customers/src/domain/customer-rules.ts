@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Violations } from '@cec/errors';
 import { countryCode, email, phone } from './contact-rules';
-import { text } from './text-rules';
+import { text } from '@cec/validation';
 import type { ContactMethod } from './values';
 
 export interface Address {

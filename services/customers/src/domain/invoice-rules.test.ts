@@ -69,7 +69,7 @@ describe('money', () => {
   it.each([
     ['0', 'USD', 'amount.amount: must be more than zero'],
     ['0.00', 'USD', 'amount.amount: must be more than zero'],
-    ['-5', 'USD', 'amount.amount: must be a decimal string such as "1200.50", got "-5"'],
+    ['-5', 'USD', 'amount.amount: must be more than zero, got "-5"'],
     ['1e3', 'USD', 'amount.amount: must be a decimal string such as "1200.50", got "1e3"'],
     ['', 'USD', 'amount.amount: must be a decimal string such as "1200.50", got ""'],
     ['1,000.00', 'USD', 'amount.amount: must be a decimal string such as "1200.50", got "1,000.00"'],
@@ -87,7 +87,7 @@ describe('money', () => {
   it('reports a bad currency and a bad amount together', () => {
     expect(checkedMoney('-1', 'XYZ').violations).toEqual([
       'amount.currency_code: must be an ISO 4217 currency code such as USD, got "XYZ"',
-      'amount.amount: must be a decimal string such as "1200.50", got "-1"',
+      'amount.amount: must be more than zero, got "-1"',
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { FailedPreconditionError, InvalidArgumentError, Violations } from '@cec/errors';
 import { amountProblem, decimal, formatAmount, isCurrencyCode } from '@cec/money';
-import { isoDate } from './dates';
-import { requireUuid, text } from './text-rules';
+import { isoDate } from '@cec/validation';
+import { requireUuid, text } from '@cec/validation';
 import type { InvoiceStatus } from './values';
 
 export interface MoneyInput {

@@ -1,6 +1,6 @@
 import { Violations } from '@cec/errors';
 import { countryCode, regionCode, timeZone } from './contact-rules';
-import { text } from './text-rules';
+import { text } from '@cec/validation';
 import type { ContactMethod } from './values';
 
 /** The contact preferences a caller may set. */

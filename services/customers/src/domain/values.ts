@@ -5,5 +5,3 @@ export type InvoiceStatus = 'pending' | 'overdue' | 'partial' | 'paid' | 'cancel
 
 /** Invoices with money still owed. */
 export const OPEN_STATUSES: readonly InvoiceStatus[] = ['pending', 'overdue', 'partial'];
-
-export const MAX_BATCH = 1000;
