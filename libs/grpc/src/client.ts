@@ -1,13 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import {
   credentials,
   InterceptingCall,
   Metadata,
+  status,
   type ChannelCredentials,
   type Client,
   type ClientOptions,
   type Interceptor,
 } from '@grpc/grpc-js';
 import { ACTOR, CALLER, REQUEST_ID } from './metadata-keys';
+import { methodTraits } from './method-traits';
 import { currentRpcContext } from './request-context';
 
 export type ClientConstructor<C extends Client> = new (
@@ -21,19 +24,22 @@ export interface ClientFactoryOptions {
   caller: string;
   /** Deadline of a call made outside any incoming RPC, or when the incoming one has none. Default 5 s. */
   defaultTimeoutMs?: number;
-  /** Attempts per call when the server answers UNAVAILABLE (first try included). Default 4. */
+  /** Attempts per call of a retryable method when the server answers UNAVAILABLE (first try included). Default 4. */
   maxAttempts?: number;
 }
 
 /**
- * Retries UNAVAILABLE (server restarting, connection refused) with exponential backoff, per
- * the gRPC service config; other codes are the caller's to handle.
+ * The gRPC service config that retries UNAVAILABLE (server restarting, connection refused)
+ * with exponential backoff, for the methods the contract marks idempotent
+ * (`idempotency_level`) and only those: a create or a payment is never sent twice by the
+ * channel on its own. Other codes are the caller's to handle.
  */
 export function retryServiceConfig(maxAttempts: number): string {
+  const names = [...methodTraits().values()].filter((t) => t.retryable).map((t) => ({ service: t.service, method: t.method }));
   return JSON.stringify({
     methodConfig: [
       {
-        name: [{}],
+        name: names,
         retryPolicy: {
           maxAttempts,
           initialBackoff: '0.1s',
@@ -47,18 +53,24 @@ export function retryServiceConfig(maxAttempts: number): string {
 }
 
 /**
- * Every outgoing call gets a deadline: the incoming call's (propagated, so a chain of calls
- * never outlives the first caller's patience), capped by the default timeout when there is
- * none; and carries the request id, the actor and this service's name.
+ * Every outgoing call:
+ * - gets a deadline: the incoming call's (propagated, so a chain of calls never outlives
+ *   the first caller's patience), else the default timeout;
+ * - is cancelled when the incoming call is cancelled;
+ * - carries the request id, the actor and this service's name;
+ * - when its request has a `request_id` the caller left empty, gets a new one, so that a
+ *   create or a payment repeated after a lost answer is recorded once.
  */
 function contextInterceptor(options: Required<Pick<ClientFactoryOptions, 'caller' | 'defaultTimeoutMs'>>): Interceptor {
+  const traits = methodTraits();
   return (callOptions, nextCall) => {
     const context = currentRpcContext();
     let deadline = callOptions.deadline;
     if (deadline === undefined) {
       deadline = context?.deadline ?? new Date(Date.now() + options.defaultTimeoutMs);
     }
-    return new InterceptingCall(nextCall({ ...callOptions, deadline }), {
+    const fillRequestId = traits.get(callOptions.method_definition.path)?.hasRequestId ?? false;
+    const call = new InterceptingCall(nextCall({ ...callOptions, deadline }), {
       start: (metadata: Metadata, listener, next) => {
         metadata.set(CALLER, options.caller);
         if (context) {
@@ -67,11 +79,21 @@ function contextInterceptor(options: Required<Pick<ClientFactoryOptions, 'caller
         }
         next(metadata, listener);
       },
+      sendMessage: (message: { requestId?: unknown }, next) => {
+        next(fillRequestId && message.requestId === '' ? { ...message, requestId: randomUUID() } : message);
+      },
     });
+    const signal = context?.signal;
+    if (signal) {
+      const cancel = (): void => call.cancelWithStatus(status.CANCELLED, 'the incoming call was cancelled');
+      if (signal.aborted) cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
+    }
+    return call;
   };
 }
 
-/** A client for service-to-service calls: deadlines, retries of UNAVAILABLE, keepalive. */
+/** A client for service-to-service calls: deadlines, cancellation, request ids, retries of idempotent methods, keepalive. */
 export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: ClientFactoryOptions): C {
   return new Ctor(address, credentials.createInsecure(), {
     interceptors: [contextInterceptor({ caller: options.caller, defaultTimeoutMs: options.defaultTimeoutMs ?? 5_000 })],

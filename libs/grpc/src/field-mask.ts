@@ -26,7 +26,12 @@ export function resolveUpdateMask<F extends string>(
     else unknown.push(raw);
   }
   if (unknown.length) {
-    throw InvalidArgumentError.field(field, `cannot update ${unknown.map((u) => `"${u}"`).join(', ')}; updatable: ${options.allowed.join(', ')}`);
+    const camel = options.allowed.map((a) => a.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()));
+    throw InvalidArgumentError.field(
+      field,
+      `cannot update ${unknown.map((u) => `"${u}"`).join(', ')}; updatable: ${options.allowed.join(', ')} ` +
+        `(in JSON, as grpcurl and buf curl send it: "${camel.join(',')}")`,
+    );
   }
   return out;
 }

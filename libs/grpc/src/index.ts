@@ -1,9 +1,11 @@
 export { createClient, retryServiceConfig, type ClientConstructor, type ClientFactoryOptions } from './client';
 export { ACTOR, CALLER, REQUEST_ID } from './metadata-keys';
-export { currentRpcContext, runInRpcContext, type Actor, type RpcContext } from './request-context';
+export { currentRpcContext, runInRpcContext, type RpcContext } from './request-context';
+export { methodTraits, type MethodTraits } from './method-traits';
 export { register, serviceNameOf, startGrpcServer, type GrpcServerOptions, type RunningGrpcServer, type ServiceRegistration } from './server';
 export { exitOnSignal } from './shutdown-signals';
-export { INVALID_FIELDS, toServiceError, type ErrorTranslator } from './status-mapping';
+export { ERROR_LIMITS, INVALID_FIELDS, toServiceError, type ErrorTranslator } from './status-mapping';
+export { STATUS_DETAILS, statusDetailsOf, type StatusDetails } from './error-details';
 export { type AsyncService, type AsyncUnary } from './unary';
 export { resolveUpdateMask } from './field-mask';
 export { decodePageToken, encodePageToken, filterFingerprint, pageSize, paginate, type KeyPart } from './pagination';

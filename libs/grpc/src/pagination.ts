@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '@cec/errors';
+import { isUuid } from '@cec/validation';
 
 /** AIP-158 page size: 0 means the default; larger than max is lowered to max; negative is an error. */
 export function pageSize(requested: number, options: { default?: number; max?: number; field?: string } = {}): number {
@@ -31,11 +32,11 @@ export function encodePageToken(lastKey: unknown[], fingerprint: string): string
 /** The kind of each element of a sort key, checked when a token comes back. */
 export type KeyPart = 'text' | 'uuid' | 'date';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 
 function isKeyPart(value: unknown, kind: KeyPart): value is string {
   if (typeof value !== 'string') return false;
-  if (kind === 'uuid') return UUID.test(value);
+  if (kind === 'uuid') return isUuid(value);
   if (kind === 'date') return /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
   return value.length <= 2000 && !value.includes('\u0000');
 }

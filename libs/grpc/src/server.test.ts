@@ -13,7 +13,7 @@ import {
   type RpcContext,
   type RunningGrpcServer,
 } from './index';
-import { capturingLogger } from './test-support';
+import { capturingLogger } from '@cec/testing';
 
 type CustomerServer = customersV1.CustomerServiceServer;
 
@@ -205,7 +205,7 @@ describe('gRPC server platform', () => {
     const c = client(server.port);
     const outgoing = createClient(customersV1.CustomerServiceClient, `127.0.0.1:${server.port}`, { caller: 'tests' });
     const deadline = new Date(Date.now() + 4_000);
-    const context: RpcContext = { requestId: 'req-chain-1', deadline, actor: { type: 'user', id: 'u1' }, logger: log.logger };
+    const context: RpcContext = { requestId: 'req-chain-1', deadline, signal: new AbortController().signal, actor: { type: 'user', id: 'u1' }, logger: log.logger };
     const { runInRpcContext } = await import('./request-context');
     await runInRpcContext(context, () => new Promise((resolve) => outgoing.getCustomer({ customerId: 'c-7' }, resolve)));
     const downstream = seen.at(-1) as RpcContext;

@@ -3,7 +3,8 @@ import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger, ServiceMetrics } from '@cec/observability';
 import { addReflection } from './reflection';
 import type { ErrorTranslator } from './status-mapping';
-import { implement, type AsyncService } from './unary';
+import { strictUtf8 } from './strict-utf8';
+import { implement, type AsyncService, type HandlersOf } from './unary';
 
 /** A service to serve: its generated definition and its async handlers (see AsyncService). */
 export interface ServiceRegistration {
@@ -11,8 +12,12 @@ export interface ServiceRegistration {
   handlers: object;
 }
 
-/** Pairs a ts-proto service definition with handlers of the matching type. */
-export function register<S>(definition: ServiceDefinition, handlers: AsyncService<S>): ServiceRegistration {
+/**
+ * Pairs a ts-proto service definition with its handlers, checked against the definition at
+ * compile time: every method present, named as in the definition, taking its request and
+ * returning its response (a customers handler set does not type-check for InvoiceService).
+ */
+export function register<D extends ServiceDefinition>(definition: D, handlers: HandlersOf<D>): ServiceRegistration {
   return { definition, handlers };
 }
 
@@ -63,7 +68,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
   });
   const handlerOptions = { logger, metrics: options.metrics, translators: options.translators };
-  for (const { definition, handlers } of options.services) {
+  for (const service of options.services) {
+    // Strings are decoded strictly: invalid UTF-8 is answered INVALID_ARGUMENT (strict-utf8.ts).
+    const { definition, handlers } = strictUtf8(service.definition, service.handlers);
     server.addService(definition, implement(definition, handlers as AsyncService<unknown>, handlerOptions));
   }
 

@@ -12,11 +12,19 @@ import {
 import { InvalidArgumentError } from '@cec/errors';
 import type { Logger, ServiceMetrics } from '@cec/observability';
 import { ACTOR, CALLER, REQUEST_ID } from './metadata-keys';
-import { runInRpcContext, type Actor, type RpcContext } from './request-context';
+import type { Actor } from '@cec/context';
+import { runInRpcContext, type RpcContext } from './request-context';
 import { toServiceError, type ErrorTranslator } from './status-mapping';
 
 /** A unary handler written as an async function of the request. */
 export type AsyncUnary<Req, Res> = (request: Req, context: RpcContext) => Promise<Res>;
+
+/** The async handlers of a generated service definition, method by method, typed by the definition itself. */
+export type HandlersOf<D> = {
+  [K in keyof D]: D[K] extends { requestDeserialize: (bytes: Buffer) => infer Req; responseSerialize: (value: infer Res) => Buffer }
+    ? AsyncUnary<Req, Res>
+    : never;
+};
 
 /** The async form of a ts-proto `...Server` interface. */
 export type AsyncService<S> = {
@@ -51,22 +59,29 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
   return Number.isFinite(deadline) ? new Date(deadline as number) : undefined;
 }
 
+/** The metric children of one method and status code, resolved once: prom-client hashes labels on every call otherwise. */
+interface Sample {
+  count(): void;
+  observe(seconds: number): void;
+}
+
 /**
  * Adapts an async handler to grpc-js and wraps every call the same way:
  * - gives it an x-request-id (the caller's, when it sent a sane one, else a new UUID),
  *   returned in the trailers;
- * - runs it inside the RPC context (request id, deadline, actor, logger);
+ * - runs it inside the RPC context (request id, deadline, cancellation signal, actor, logger);
  * - maps whatever it throws to a status (status-mapping.ts);
  * - writes one JSON log line (method, status code, duration, request id, peer; never the
  *   request or response, which carry contact data) and one metrics sample.
  * Doing this here rather than in a grpc-js server interceptor keeps the call path short:
- * an interceptor cost about a fifth of GetCustomer's throughput in the benchmark.
+ * an interceptor cost about a fifth of GetCustomer's throughput in the benchmark. Every call
+ * pays for what is here (bench/README.md has the figures), so it allocates little: no
+ * closure is made per call that the call does not need.
  */
 export function unary<Req, Res>(method: string, handler: AsyncUnary<Req, Res>, options: HandlerOptions): handleUnaryCall<Req, Res> {
   const { logger: base, metrics, translators } = options;
-  // Metric children per status code, resolved once: label hashing on every call adds up.
-  const samples = new Map<number, { count: () => void; observe: (seconds: number) => void }>();
-  const sampleFor = (code: number) => {
+  const samples = new Map<number, Sample>();
+  function sampleFor(code: number): Sample {
     let sample = samples.get(code);
     if (!sample) {
       const labels = { method, code: status[code] ?? String(code) };
@@ -76,16 +91,19 @@ export function unary<Req, Res>(method: string, handler: AsyncUnary<Req, Res>, o
       samples.set(code, sample);
     }
     return sample;
-  };
+  }
 
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     const started = process.hrtime.bigint();
     const given = call.metadata.get(REQUEST_ID)[0];
     const requestId = given !== undefined && VALID_REQUEST_ID.test(String(given)) ? String(given) : randomUUID();
     let child: Logger | undefined;
+    let finished = false;
+    // Made only when something logs for this call: a child logger per call costs even when no line is written.
     const logger = (): Logger => (child ??= base.child({ request_id: requestId }));
 
-    const finish = (error: Partial<ServiceError> | null, response?: Res): void => {
+    function finish(error: Partial<ServiceError> | null, response?: Res): void {
+      finished = true;
       const code = error?.code ?? status.OK;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const sample = sampleFor(code);
@@ -100,12 +118,21 @@ export function unary<Req, Res>(method: string, handler: AsyncUnary<Req, Res>, o
       trailers.set(REQUEST_ID, requestId);
       if (error) callback({ ...error, metadata: trailers } as ServiceError);
       else callback(null, response, trailers);
-    };
+    }
 
+    // Cancelled by the caller (or by grpc-js when the deadline passes): running queries and
+    // outgoing calls of this call are cancelled with it. grpc-js 1.14 also says 'cancelled'
+    // when the stream of a call that has answered closes: nothing runs for the call by then,
+    // and aborting (an AbortError with its stack, an abort event) would only cost.
+    const cancelled = new AbortController();
+    call.on('cancelled', () => {
+      if (!finished) cancelled.abort();
+    });
     let context: RpcContext;
     try {
       context = {
         requestId,
+        signal: cancelled.signal,
         deadline: deadlineOf(call as ServerUnaryCall<unknown, unknown>),
         actor: actorOf(call as ServerUnaryCall<unknown, unknown>),
         get logger() {

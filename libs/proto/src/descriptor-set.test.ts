@@ -12,8 +12,16 @@ describe('descriptor set', () => {
         'google/protobuf/timestamp.proto',
         'google/protobuf/field_mask.proto',
         'grpc/health/v1/health.proto',
+        'google/rpc/status.proto',
+        'google/rpc/error_details.proto',
+        'google/protobuf/any.proto',
       ]),
     );
+    // Only the two google/rpc files the error details need, not the rest of googleapis.
+    expect(names.filter((n) => n?.startsWith('google/') && !n.startsWith('google/protobuf/')).sort()).toEqual([
+      'google/rpc/error_details.proto',
+      'google/rpc/status.proto',
+    ]);
     // customer_service.proto keeps its import list (what reflection clients resolve types through).
     const service = text.find((t) => t.includes('escalation/customers/v1/customer_service.proto'));
     expect(service).toContain('google/protobuf/field_mask.proto');
