@@ -16,13 +16,7 @@ import {
   stopEmbeddedPostgres,
   workspaceRoot,
 } from '@cec/db';
-
-const SERVICES = [
-  { name: 'customers', grpc: 50051, metrics: 9451 },
-  { name: 'campaigns', grpc: 50052, metrics: 9452 },
-  { name: 'compliance', grpc: 50053, metrics: 9453 },
-  { name: 'metrics', grpc: 50054, metrics: 9454 },
-];
+import { readServiceConfig, SERVICE_NAMES } from '../src/index';
 
 const say = (line: string): void => console.log(`[start] ${line}`);
 
@@ -35,7 +29,10 @@ async function main(): Promise<void> {
   await migrate(target.databaseUrl, { log: (line) => say(line) });
   if (created) await seed(target.databaseUrl, { log: (line) => say(`${line} (demo data for a new database)`) });
 
-  const present = SERVICES.filter((s) => existsSync(join(root, 'services', s.name, 'src', 'main.ts')));
+  // Every service's variables are checked before anything starts; ports as configured, not as defaulted.
+  const services = SERVICE_NAMES.map((name) => ({ name, config: readServiceConfig({ name }).config }));
+  const present = services.filter((s) => existsSync(join(root, 'services', s.name, 'src', 'main.ts')));
+  const missing = services.filter((s) => !present.includes(s)).map((s) => s.name);
   const children = new Map<string, ChildProcess>();
   let stopping = false;
 
@@ -54,7 +51,9 @@ async function main(): Promise<void> {
   };
 
   for (const service of present) {
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'services', service.name, 'src', 'main.ts')], {
+    // Plain node with tsx as its loader: no tsx parent process between this script and the service.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', service.name, 'src', 'main.ts')], {
+      cwd: root,
       env: { ...process.env, DATABASE_URL: target.databaseUrl },
       stdio: 'inherit',
       // Its own process group: Ctrl-C reaches only this script, which then sends each
@@ -68,10 +67,13 @@ async function main(): Promise<void> {
       void stopAll(1);
     });
   }
-  say(
-    `running ${present.map((s) => `${s.name} (gRPC 127.0.0.1:${s.grpc}, metrics :${s.metrics})`).join(', ')}; ` +
-      `try: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:50051`,
-  );
+  say('starting:');
+  for (const { name, config } of present) {
+    say(`  ${name.padEnd(11)} gRPC 127.0.0.1:${config.grpcPort}   metrics http://127.0.0.1:${config.metricsPort}/metrics`);
+  }
+  if (missing.length) say(`not built yet (nothing listens on their ports): ${missing.join(', ')}`);
+  const first = present[0];
+  if (first) say(`try: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:${first.config.grpcPort}`);
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 }

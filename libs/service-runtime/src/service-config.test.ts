@@ -1,12 +1,12 @@
-import { ConfigError } from '@cec/config';
+import { ConfigError, intInRange } from '@cec/config';
 import { createLogger } from '@cec/observability';
 import { readServiceConfig, serviceDatabaseUrl } from './index';
 
-const identity = { name: 'customers', role: 'customers_svc', defaultGrpcPort: 50051, defaultMetricsPort: 9451 };
+const shape = { name: 'customers' as const };
 
 describe('service configuration', () => {
-  it('has the documented defaults', () => {
-    expect(readServiceConfig(identity, {})).toEqual({
+  it('has the documented defaults, from the service directory', () => {
+    expect(readServiceConfig(shape, {}).config).toEqual({
       grpcHost: '0.0.0.0',
       grpcPort: 50051,
       metricsHost: '0.0.0.0',
@@ -16,11 +16,13 @@ describe('service configuration', () => {
       dbPoolMax: 10,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
+      peerAddresses: {},
+      variables: { grpcPort: 'CUSTOMERS_GRPC_PORT', metricsPort: 'CUSTOMERS_METRICS_PORT' },
     });
   });
 
   it('reads the service-prefixed and shared variables', () => {
-    const config = readServiceConfig(identity, {
+    const { config } = readServiceConfig(shape, {
       CUSTOMERS_GRPC_PORT: '6001',
       CUSTOMERS_METRICS_PORT: '0',
       CUSTOMERS_DB_POOL_MAX: '25',
@@ -39,15 +41,37 @@ describe('service configuration', () => {
     });
   });
 
-  it('names every bad variable at once', () => {
+  it("gives each peer a <PEER>_ADDRESS defaulting to the peer's port on this machine", () => {
+    const peers = { name: 'campaigns' as const, peers: ['customers', 'compliance'] as const };
+    expect(readServiceConfig(peers, {}).config.peerAddresses).toEqual({ customers: '127.0.0.1:50051', compliance: '127.0.0.1:50053' });
+    expect(readServiceConfig(peers, { COMPLIANCE_ADDRESS: 'compliance.internal:7443' }).config.peerAddresses.compliance).toBe('compliance.internal:7443');
+  });
+
+  it("returns the service's own variables as settings", () => {
+    const own = { name: 'customers' as const, env: { SWEEP_MS: intInRange(0, 1000)({ default: 5 }) } };
+    expect(readServiceConfig(own, {}).settings).toEqual({ SWEEP_MS: 5 });
+    expect(readServiceConfig(own, { SWEEP_MS: '7' }).settings).toEqual({ SWEEP_MS: 7 });
+  });
+
+  it('names every bad variable at once: platform, database, peers and its own', () => {
     let error: unknown;
     try {
-      readServiceConfig(identity, { CUSTOMERS_GRPC_PORT: 'http', CUSTOMERS_DB_POOL_MAX: '0', LOG_LEVEL: 'chatty', DATABASE_URL: 'nope' });
+      readServiceConfig(
+        { name: 'customers', env: { SWEEP_MS: intInRange(0, 1000)({ default: 5 }) } },
+        { CUSTOMERS_GRPC_PORT: 'http', CUSTOMERS_DB_POOL_MAX: '0', LOG_LEVEL: 'chatty', DATABASE_URL: 'nope', EMBEDDED_PG_PORT: 'x', SWEEP_MS: '-1' },
+      );
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect(Object.keys((error as ConfigError).problems).sort()).toEqual(['CUSTOMERS_DB_POOL_MAX', 'CUSTOMERS_GRPC_PORT', 'DATABASE_URL', 'LOG_LEVEL']);
+    expect(Object.keys((error as ConfigError).problems).sort()).toEqual([
+      'CUSTOMERS_DB_POOL_MAX',
+      'CUSTOMERS_GRPC_PORT',
+      'DATABASE_URL',
+      'EMBEDDED_PG_PORT',
+      'LOG_LEVEL',
+      'SWEEP_MS',
+    ]);
   });
 });
 

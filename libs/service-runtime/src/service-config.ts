@@ -1,15 +1,7 @@
 import { intInRange, portOrZero, readEnv, str } from '@cec/config';
 import { databaseEnvSpecs } from '@cec/db';
 import type { LogLevel } from '@cec/observability';
-
-export interface ServiceIdentity {
-  /** Lower-case name: customers, campaigns, compliance, metrics. Env vars are prefixed with its upper case. */
-  name: string;
-  /** The PostgreSQL login role the service connects as (migration 006). */
-  role: string;
-  defaultGrpcPort: number;
-  defaultMetricsPort: number;
-}
+import { envPrefix, peerAddressVariable, SERVICE_DIRECTORY, type ServiceName } from './service-directory';
 
 export interface ServiceConfig {
   grpcHost: string;
@@ -23,28 +15,61 @@ export interface ServiceConfig {
   dbPoolMax: number;
   logLevel: LogLevel;
   shutdownGraceMs: number;
+  /** host:port of each service this one calls (`<PEER>_ADDRESS`). */
+  peerAddresses: Partial<Record<ServiceName, string>>;
+  /** The names of the variables behind the ports, for messages such as "port taken: set X". */
+  variables: { grpcPort: string; metricsPort: string };
 }
 
-/** The environment variables of one service, e.g. CUSTOMERS_GRPC_PORT, and the shared ones. */
-export function serviceEnvSpecs(identity: ServiceIdentity) {
-  const p = identity.name.toUpperCase();
+/** What reading a service's environment needs to know about the service. */
+export interface ConfigShape {
+  name: ServiceName;
+  /** The services it calls. */
+  peers?: readonly ServiceName[];
+  /** Its own variables (envalid specs). */
+  env?: object;
+}
+
+/**
+ * Every environment variable of one service: its ports and pool (CUSTOMERS_GRPC_PORT, …),
+ * the shared ones (LOG_LEVEL, DATABASE_URL, the embedded server's), `<PEER>_ADDRESS` for each
+ * service it calls, and its own.
+ */
+export function serviceEnvSpecs(shape: ConfigShape) {
+  const p = envPrefix(shape.name);
+  const defaults = SERVICE_DIRECTORY[shape.name];
+  const peers = Object.fromEntries(
+    (shape.peers ?? []).map((peer) => {
+      const { name, defaultAddress } = peerAddressVariable(peer);
+      return [name, str({ default: defaultAddress, desc: `host:port of the ${peer} service.` })];
+    }),
+  );
   return {
     [`${p}_GRPC_HOST`]: str({ default: '0.0.0.0', desc: 'Address the gRPC server binds to.' }),
-    [`${p}_GRPC_PORT`]: portOrZero({ default: identity.defaultGrpcPort, desc: 'gRPC port.' }),
+    [`${p}_GRPC_PORT`]: portOrZero({ default: defaults.grpcPort, desc: 'gRPC port.' }),
     [`${p}_METRICS_HOST`]: str({ default: '0.0.0.0', desc: 'Address the Prometheus /metrics endpoint binds to.' }),
-    [`${p}_METRICS_PORT`]: portOrZero({ default: identity.defaultMetricsPort, desc: 'Prometheus /metrics port.' }),
-    [`${p}_DB_PASSWORD`]: str({ default: '', desc: `Password of the ${identity.role} role, if the server asks for one.` }),
+    [`${p}_METRICS_PORT`]: portOrZero({ default: defaults.metricsPort, desc: 'Prometheus /metrics port.' }),
+    [`${p}_DB_PASSWORD`]: str({ default: '', desc: `Password of the ${defaults.role} role, if the server asks for one.` }),
     [`${p}_DB_POOL_MAX`]: intInRange(1, 500)({ default: 10, desc: 'Database connections in the pool.' }),
     LOG_LEVEL: str({ choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' }),
     SHUTDOWN_GRACE_MS: intInRange(0, 600_000)({ default: 10_000, desc: 'How long in-flight calls may run after SIGTERM.' }),
-    DATABASE_URL: databaseEnvSpecs.DATABASE_URL,
+    ...databaseEnvSpecs,
+    ...peers,
+    ...(shape.env ?? {}),
   };
 }
 
-export function readServiceConfig(identity: ServiceIdentity, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const p = identity.name.toUpperCase();
-  const v = readEnv(serviceEnvSpecs(identity), env) as Record<string, unknown>;
-  return {
+/**
+ * Reads and checks every variable of the service at once (a ConfigError names every bad one):
+ * the platform's, as a ServiceConfig, and the service's own, as `settings`.
+ */
+export function readServiceConfig<S extends object = object>(
+  shape: ConfigShape & { env?: S },
+  env: NodeJS.ProcessEnv = process.env,
+): { config: ServiceConfig; settings: Readonly<Record<keyof S, unknown>> } {
+  const p = envPrefix(shape.name);
+  const v = readEnv(serviceEnvSpecs(shape), env) as Record<string, unknown>;
+  const config: ServiceConfig = {
     grpcHost: v[`${p}_GRPC_HOST`] as string,
     grpcPort: v[`${p}_GRPC_PORT`] as number,
     metricsHost: v[`${p}_METRICS_HOST`] as string,
@@ -54,5 +79,9 @@ export function readServiceConfig(identity: ServiceIdentity, env: NodeJS.Process
     dbPoolMax: v[`${p}_DB_POOL_MAX`] as number,
     logLevel: v.LOG_LEVEL as LogLevel,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS as number,
+    peerAddresses: Object.fromEntries((shape.peers ?? []).map((peer) => [peer, v[peerAddressVariable(peer).name] as string])),
+    variables: { grpcPort: `${p}_GRPC_PORT`, metricsPort: `${p}_METRICS_PORT` },
   };
+  const settings = Object.fromEntries(Object.keys(shape.env ?? {}).map((key) => [key, v[key]])) as Readonly<Record<keyof S, unknown>>;
+  return { config, settings };
 }

@@ -10,7 +10,7 @@ import type { Logger } from '@cec/observability';
  * DATABASE_URL the schema is the deployment's job (`npm run db:migrate`).
  */
 export async function serviceDatabaseUrl(
-  options: { role: string; password: string; databaseUrl?: string },
+  options: { role: string; password: string; databaseUrl?: string; env?: NodeJS.ProcessEnv },
   logger: Logger,
 ): Promise<string> {
   if (options.databaseUrl) {
@@ -20,12 +20,13 @@ export async function serviceDatabaseUrl(
     logger.info({ database: redactUrl(url) }, 'database');
     return url;
   }
-  const target = await resolveDatabaseTarget({ ...process.env, DATABASE_URL: '' });
+  const target = await resolveDatabaseTarget({ ...(options.env ?? process.env), DATABASE_URL: '' });
   await ensureDatabaseExists(target);
   const result = await migrate(target.databaseUrl, { log: (line) => logger.info({ migration: line }, 'migrate') });
   logger.info(
     { database: redactUrl(target.databaseUrl), embedded_port: target.embedded?.port, applied: result.applied.length },
-    'embedded PostgreSQL (development); set DATABASE_URL to use a server of your own',
+    `embedded PostgreSQL (development) on 127.0.0.1:${target.embedded?.port}: it keeps running after this service stops ` +
+      '(`npm run db:stop` stops it); set DATABASE_URL to use a server of your own',
   );
   return withUser(target.databaseUrl, options.role, options.password || undefined);
 }

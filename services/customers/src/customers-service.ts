@@ -1,33 +1,33 @@
+import { intInRange } from '@cec/config';
 import { register } from '@cec/grpc';
-import { intInRange, readEnv } from '@cec/config';
 import { customersV1 } from '@cec/proto';
-import type { ServiceSpec } from '@cec/service-runtime';
+import { defineService } from '@cec/service-runtime';
 import { ENTITIES } from './entities';
 import { startOverdueSweeper } from './overdue-sweeper';
 import { customerService } from './rpc/customer-service';
 import { invoiceService } from './rpc/invoice-service';
+import { BalanceStore } from './store/balance-store';
 import { CustomerStore } from './store/customer-store';
 import { InvoiceStore } from './store/invoice-store';
+import { OverdueStore } from './store/overdue-store';
+import { PaymentStore } from './store/payment-store';
 
-const customersEnv = {
-  OVERDUE_SWEEP_INTERVAL_MS: intInRange(0, 7 * 86_400_000)({
-    default: 3_600_000,
-    desc: 'How often the service marks pending invoices past due as overdue (0: never; SweepOverdueInvoices still works).',
-  }),
-};
-
-/** The customers service: what it serves, as which database role, on which default ports. */
-export const customersServiceSpec: ServiceSpec = {
+/** The customers service: what it serves and the variables of its own (ports and role: the service directory). */
+export const customersServiceSpec = defineService({
   name: 'customers',
-  role: 'customers_svc',
-  defaultGrpcPort: 50051,
-  defaultMetricsPort: 9451,
   entities: ENTITIES,
+  env: {
+    OVERDUE_SWEEP_INTERVAL_MS: intInRange(0, 7 * 86_400_000)({
+      default: 3_600_000,
+      desc: 'How often the service marks pending invoices past due as overdue (0: never; SweepOverdueInvoices still works).',
+    }),
+  },
   services: ({ orm }) => [
     register(customersV1.CustomerServiceService, customerService(new CustomerStore(orm))),
-    register(customersV1.InvoiceServiceService, invoiceService(new InvoiceStore(orm))),
+    register(
+      customersV1.InvoiceServiceService,
+      invoiceService({ invoices: new InvoiceStore(orm), payments: new PaymentStore(orm), overdue: new OverdueStore(orm), balances: new BalanceStore(orm) }),
+    ),
   ],
-  background: ({ orm, logger, env }) => [
-    startOverdueSweeper(new InvoiceStore(orm), readEnv(customersEnv, env).OVERDUE_SWEEP_INTERVAL_MS, logger),
-  ],
-};
+  background: ({ orm, logger, settings }) => [startOverdueSweeper(new OverdueStore(orm), settings.OVERDUE_SWEEP_INTERVAL_MS, logger)],
+});
