@@ -1,4 +1,22 @@
+export { bufCurl, bufListServices, type BufCurlOptions, type BufCurlResult } from './buf-curl';
+export { capturingLogger } from './capturing-logger';
 export { call } from './grpc-calls';
+export { expectInvalid, fieldViolationsOf, rejectionOf, statusDetailsOf } from './grpc-errors';
 export { postgresTool } from './postgres-tools';
+export { snapshot, type DatabaseSnapshot, type TableState } from './snapshot';
 export { createTestDatabase, useTestDatabase, type TestDatabase } from './test-database';
 export { testServer, type TestServer } from './test-server';
+export {
+  startTestService,
+  testLogLevel,
+  testServiceEnv,
+  useService,
+  type ClientClass,
+  type ClientsOf,
+  type StartedService,
+  type StartService,
+  type TestService,
+  type TestServiceOptions,
+} from './test-service';
+export { eventually, watchProcess, withDeadline, type WatchedProcess } from './waiting';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';

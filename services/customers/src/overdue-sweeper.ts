@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@cec/observability';
 import type { BackgroundWork } from '@cec/service-runtime';
-import { SYSTEM_CALL } from './store/call-info';
-import type { InvoiceStore } from './store/invoice-store';
+import { systemCall } from '@cec/context';
+import type { OverdueStore } from './store/overdue-store';
 
 /**
  * Runs the overdue sweep now and then every `intervalMs` (0: never). Safe on every replica
@@ -9,14 +10,14 @@ import type { InvoiceStore } from './store/invoice-store';
  * sweep still runs is skipped, so sweeps of one replica never pile up; stop() waits for the
  * running sweep and starts no other.
  */
-export function startOverdueSweeper(store: InvoiceStore, intervalMs: number, logger: Logger): BackgroundWork {
+export function startOverdueSweeper(store: OverdueStore, intervalMs: number, logger: Logger): BackgroundWork {
   if (intervalMs <= 0) return { stop: async () => undefined };
   let running: Promise<void> | undefined;
   let stopped = false;
   const sweep = (): void => {
     if (running || stopped) return;
     running = store
-      .sweepOverdue(SYSTEM_CALL)
+      .sweepOverdue(systemCall('customers.overdue_sweeper', `overdue-sweep-${randomUUID()}`))
       .then(
         (marked) => {
           if (marked) logger.info({ marked_overdue: marked }, 'overdue sweep');

@@ -1,67 +1,47 @@
 /**
  * The customers service as an engineer meets it: `tsx src/main.ts` as its own process,
  * explored with `buf curl` through server reflection only (no .proto files), and stopped
- * with SIGTERM while a call is in flight.
+ * with SIGTERM while a call is in flight. Every wait is for an event (a log line, a lock
+ * wait in the database, the process's exit), each with a deadline: no sleeps.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { credentials, status } from '@grpc/grpc-js';
 import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { customersV1 } from '@cec/proto';
-import { freePort, workspaceRoot } from '@cec/db';
-import { call, useTestDatabase } from '@cec/testing';
+import { workspaceRoot } from '@cec/db';
+import { bufCurl, bufListServices, call, eventually, testServiceEnv, useTestDatabase, watchProcess, type WatchedProcess } from '@cec/testing';
 
 const ROOT = workspaceRoot();
-const BUF = join(ROOT, 'node_modules/.bin/buf');
 const REFLECTION_PROTO = join(ROOT, 'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
-
-function bufCurl(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(BUF, ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', ...args], (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
-}
 
 describe('the customers service process', () => {
   const db = useTestDatabase();
   let child: ChildProcess;
-  let port: number;
-  let output = '';
-  let exited: Promise<number | null>;
+  let watched: WatchedProcess;
+  let address: string;
 
   beforeAll(async () => {
-    port = await freePort();
     child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(__dirname, 'main.ts')], {
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        CUSTOMERS_GRPC_HOST: '127.0.0.1',
-        CUSTOMERS_GRPC_PORT: String(port),
-        CUSTOMERS_METRICS_HOST: '127.0.0.1',
-        CUSTOMERS_METRICS_PORT: String(await freePort()),
-        OVERDUE_SWEEP_INTERVAL_MS: '0',
-        SHUTDOWN_GRACE_MS: '10000',
-      },
+      // Free ports of 127.0.0.1 (port 0): the service says which in its start line.
+      env: { ...process.env, ...testServiceEnv('customers', db.url), OVERDUE_SWEEP_INTERVAL_MS: '0', SHUTDOWN_GRACE_MS: '10000', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout?.on('data', (chunk) => (output += String(chunk)));
-    child.stderr?.on('data', (chunk) => (output += String(chunk)));
-    exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 100 && !output.includes('"status":"SERVING"'); i += 1) await new Promise((r) => setTimeout(r, 100));
-    expect(output).toContain('"status":"SERVING"');
+    watched = watchProcess(child);
+    await watched.waitForLine('"status":"SERVING"', 30_000);
+    address = JSON.parse(await watched.waitForLine(/"grpc":"127\.0\.0\.1:\d+"/, 10_000)).grpc;
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
   afterAll(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 
   it('lists its services through reflection', async () => {
-    const result = await bufCurl(['--list-services', `http://127.0.0.1:${port}`]);
+    const result = await bufListServices(address);
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim().split('\n').sort()).toEqual([
+    expect(result.services).toEqual([
       'escalation.customers.v1.CustomerService',
       'escalation.customers.v1.InvoiceService',
       'grpc.health.v1.Health',
@@ -69,12 +49,14 @@ describe('the customers service process', () => {
   });
 
   it('describes a message with a Timestamp, imports included (what grpcurl describe asks)', async () => {
-    const result = await bufCurl(
-      ['--schema', REFLECTION_PROTO, '-d', '@-', `http://127.0.0.1:${port}/grpc.reflection.v1.ServerReflection/ServerReflectionInfo`],
-      JSON.stringify({ file_containing_symbol: 'escalation.customers.v1.Customer' }),
+    const result = await bufCurl<{ fileDescriptorResponse: { fileDescriptorProto: string[] } }>(
+      address,
+      'grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+      { file_containing_symbol: 'escalation.customers.v1.Customer' },
+      { schema: REFLECTION_PROTO },
     );
     expect(result.stderr).toBe('');
-    const files = (JSON.parse(result.stdout).fileDescriptorResponse.fileDescriptorProto as string[]).map((b64) =>
+    const files = (result.json?.fileDescriptorResponse.fileDescriptorProto ?? []).map((b64) =>
       fromBinary(FileDescriptorProtoSchema, Buffer.from(b64, 'base64')),
     );
     const customerFile = files.find((f) => f.name === 'escalation/customers/v1/customer.proto');
@@ -85,31 +67,30 @@ describe('the customers service process', () => {
   });
 
   it('answers grpc.health.v1.Health/Check', async () => {
-    const result = await bufCurl(['-d', '{}', `http://127.0.0.1:${port}/grpc.health.v1.Health/Check`]);
+    const result = await bufCurl(address, 'grpc.health.v1.Health/Check', {});
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({ status: 'SERVING' });
+    expect(result.json).toEqual({ status: 'SERVING' });
   });
 
   it('creates and reads a customer with JSON, as a grpcurl user would', async () => {
-    const created = await bufCurl([
-      '-d',
-      JSON.stringify({ customer: { company_name: 'Smoke Test GmbH', email: 'ap@smoke.example' }, profile: { time_zone: 'Europe/Berlin', country_code: 'DE' } }),
-      `http://127.0.0.1:${port}/escalation.customers.v1.CustomerService/CreateCustomer`,
-    ]);
+    const created = await bufCurl<{ customer: { id: string } }>(address, 'escalation.customers.v1.CustomerService/CreateCustomer', {
+      customer: { company_name: 'Smoke Test GmbH', email: 'ap@smoke.example' },
+      profile: { time_zone: 'Europe/Berlin', country_code: 'DE' },
+    });
     expect(created.stderr).toBe('');
-    const id = JSON.parse(created.stdout).customer.id;
-    const got = await bufCurl(['-d', JSON.stringify({ customer_id: id }), `http://127.0.0.1:${port}/escalation.customers.v1.CustomerService/GetCustomer`]);
-    const customer = JSON.parse(got.stdout).customer;
+    const id = created.json?.customer.id;
+    const got = await bufCurl<{ customer: Record<string, unknown> }>(address, 'escalation.customers.v1.CustomerService/GetCustomer', { customer_id: id });
+    const customer = got.json?.customer;
     expect(customer).toMatchObject({ id, companyName: 'Smoke Test GmbH', riskLevel: 'RISK_LEVEL_LOW' });
-    expect(customer.createTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
-    const bad = await bufCurl(['-d', '{"customer_id":"nope"}', `http://127.0.0.1:${port}/escalation.customers.v1.CustomerService/GetCustomer`]);
+    expect(customer?.createTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+    const bad = await bufCurl(address, 'escalation.customers.v1.CustomerService/GetCustomer', '{"customer_id":"nope"}');
     expect(bad.code).not.toBe(0);
     expect(bad.stdout + bad.stderr).toContain('customer_id: must be a UUID');
   });
 
   it('finishes a call in flight when it gets SIGTERM, then exits 0', async () => {
-    const client = new customersV1.InvoiceServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
-    const customers = new customersV1.CustomerServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+    const client = new customersV1.InvoiceServiceClient(address, credentials.createInsecure());
+    const customers = new customersV1.CustomerServiceClient(address, credentials.createInsecure());
     const created = await call(
       customers,
       'createCustomer',
@@ -134,9 +115,17 @@ describe('the customers service process', () => {
     const inFlight = call(client, 'recordPayment', customersV1.RecordPaymentRequest.fromPartial({
       invoiceId, amount: { currencyCode: 'USD', amount: '40.00' },
     }), { deadlineMs: 20_000 });
-    await new Promise((r) => setTimeout(r, 300));
+    // In flight: the service's statement waits for the lock this test holds.
+    await eventually(
+      async () =>
+        (await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE NOT l.granted AND a.datname = current_database() AND a.pid <> pg_backend_pid()`,
+        ))[0].n > 0,
+      { what: 'the payment to wait for the row lock', timeoutMs: 10_000 },
+    );
     child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    await watched.waitForLine('"msg":"shutting down"', 10_000);
     expect(child.exitCode).toBeNull(); // still finishing the payment
 
     const late = await call(customers, 'getCustomer', { customerId }, { deadlineMs: 2_000 }).catch((e) => e);
@@ -146,9 +135,9 @@ describe('the customers service process', () => {
     lock.release();
     const paid = await inFlight;
     expect(paid.invoice?.amountPaid).toEqual({ currencyCode: 'USD', amount: '40.00' });
-    expect(await exited).toBe(0);
-    expect(output).toContain('"msg":"shutting down"');
-    expect(output).toContain('"msg":"stopped"');
+    expect(await watched.exited(15_000)).toBe(0);
+    expect(watched.output()).toContain('"msg":"shutting down"');
+    expect(watched.output()).toContain('"msg":"stopped"');
     client.close();
     customers.close();
   });

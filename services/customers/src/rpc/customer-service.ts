@@ -16,10 +16,8 @@ import {
   type ProfileInput,
   type UpdatableProfileField,
 } from '../domain/profile-rules';
-import { optionalUuid, requireUuid, text } from '../domain/text-rules';
-import { MAX_BATCH } from '../domain/values';
+import { idList, optionalUuid, requireUuid, text } from '@cec/validation';
 import type { CustomerStore } from '../store/customer-store';
-import { callInfo } from './call-info';
 import { contactMethodFromProto, riskLevelFromProto } from './enums';
 import { toContactProfile, toCustomer, toProfile } from './messages';
 
@@ -84,7 +82,7 @@ export function customerService(store: CustomerStore): AsyncService<customersV1.
       const requestId = optionalUuid(v, 'request_id', request.requestId);
       const preferences = initialPreferences(profileInput(request.profile, v), v);
       const fields = validateNewCustomer(customerInput(request.customer, v), v);
-      const record = await store.create(fields, preferences, requestId, callInfo(context));
+      const record = await store.create(fields, preferences, requestId, context);
       return { customer: toCustomer(record), profile: toProfile(record) };
     },
 
@@ -106,7 +104,7 @@ export function customerService(store: CustomerStore): AsyncService<customersV1.
         resource: 'customer',
         populated: () => populatedCustomerFields(request.customer),
       });
-      const record = await store.update(id, (current) => applyCustomerChanges(current, input, paths), callInfo(context));
+      const record = await store.update(id, (current) => applyCustomerChanges(current, input, paths), context);
       return { customer: toCustomer(record) };
     },
 
@@ -155,7 +153,7 @@ export function customerService(store: CustomerStore): AsyncService<customersV1.
               }
             : undefined,
         },
-        callInfo(context),
+        context,
       );
       return { profile: toProfile(record) };
     },
@@ -164,23 +162,12 @@ export function customerService(store: CustomerStore): AsyncService<customersV1.
       const v = new Violations();
       const id = requireUuid(v, 'customer_id', request.customerId);
       v.throwIfAny();
-      return { profile: toProfile(await store.recalculateRisk(id, callInfo(context))) };
+      return { profile: toProfile(await store.recalculateRisk(id, context)) };
     },
 
     async batchGetContactProfiles(request) {
-      const ids = uniqueIds(request.customerIds, 'customer_ids');
+      const ids = idList('customer_ids', request.customerIds);
       return { profiles: (await store.getMany(ids)).map(toContactProfile) };
     },
   };
-}
-
-/** 1..MAX_BATCH UUIDs, lower-cased, duplicates dropped, in request order. */
-export function uniqueIds(values: string[], field: string): string[] {
-  const v = new Violations();
-  if (!values.length) v.add(field, 'needs at least one id');
-  if (values.length > MAX_BATCH) v.add(field, `takes at most ${MAX_BATCH} ids, got ${values.length}`);
-  v.throwIfAny();
-  const ids = values.map((value, i) => requireUuid(v, `${field}[${i}]`, value));
-  v.throwIfAny();
-  return [...new Set(ids)];
 }

@@ -1,28 +1,25 @@
 import { decodePageToken, filterFingerprint, pageSize, paginate, type AsyncService } from '@cec/grpc';
 import { InvalidArgumentError, Violations } from '@cec/errors';
 import type { customersV1 } from '@cec/proto';
-import { isoDate, todayUtc } from '../domain/dates';
 import { money as moneyRule, validateNewInvoice } from '../domain/invoice-rules';
-import { optionalUuid, requireUuid, text } from '../domain/text-rules';
+import { enumList, idList, isoDate, optionalUuid, requireUuid, text, todayUtc } from '@cec/validation';
 import type { InvoiceStatus, RiskLevel } from '../domain/values';
+import type { BalanceStore } from '../store/balance-store';
 import type { InvoiceStore } from '../store/invoice-store';
-import { callInfo } from './call-info';
-import { uniqueIds } from './customer-service';
+import type { OverdueStore } from '../store/overdue-store';
+import type { PaymentStore } from '../store/payment-store';
 import { invoiceStatusFromProto, riskLevelFromProto, riskLevelToProto } from './enums';
 import { money, toInvoice, toPayment } from './messages';
 
-function enumList<T>(values: number[], field: string, v: Violations, from: (value: number, v: Violations, field: string) => T | undefined): T[] {
-  const out: T[] = [];
-  values.forEach((value, i) => {
-    const mapped = from(value, v, `${field}[${i}]`);
-    if (mapped === undefined && value === 0) v.add(`${field}[${i}]`, 'must not be UNSPECIFIED');
-    if (mapped !== undefined) out.push(mapped);
-  });
-  return [...new Set(out)];
+export interface InvoiceStores {
+  invoices: InvoiceStore;
+  payments: PaymentStore;
+  overdue: OverdueStore;
+  balances: BalanceStore;
 }
 
-/** escalation.customers.v1.InvoiceService over the invoice store. */
-export function invoiceService(store: InvoiceStore): AsyncService<customersV1.InvoiceServiceServer> {
+/** escalation.customers.v1.InvoiceService over the invoice, payment, overdue and balance stores. */
+export function invoiceService({ invoices, payments, overdue, balances }: InvoiceStores): AsyncService<customersV1.InvoiceServiceServer> {
   return {
     async createInvoice(request, context) {
       const v = new Violations();
@@ -34,14 +31,14 @@ export function invoiceService(store: InvoiceStore): AsyncService<customersV1.In
         todayUtc(),
         v,
       );
-      return { invoice: toInvoice(await store.create(invoice, requestId, callInfo(context))) };
+      return { invoice: toInvoice(await invoices.create(invoice, requestId, context)) };
     },
 
     async getInvoice(request) {
       const v = new Violations();
       const id = requireUuid(v, 'invoice_id', request.invoiceId);
       v.throwIfAny();
-      return { invoice: toInvoice(await store.get(id)) };
+      return { invoice: toInvoice(await invoices.get(id)) };
     },
 
     async listInvoices(request) {
@@ -49,7 +46,7 @@ export function invoiceService(store: InvoiceStore): AsyncService<customersV1.In
       const size = pageSize(request.pageSize);
       const filter = {
         customerId: optionalUuid(v, 'customer_id', request.customerId),
-        statuses: enumList<InvoiceStatus>(request.statuses, 'statuses', v, invoiceStatusFromProto),
+        statuses: enumList<InvoiceStatus>(v, 'statuses', request.statuses, invoiceStatusFromProto),
         dueAfter: isoDate(v, 'due_after', request.dueAfter),
         dueBefore: isoDate(v, 'due_before', request.dueBefore),
         invoiceNumber: text(v, 'invoice_number', request.invoiceNumber, { max: 64 }),
@@ -58,7 +55,7 @@ export function invoiceService(store: InvoiceStore): AsyncService<customersV1.In
       v.throwIfAny();
       const fingerprint = filterFingerprint(filter);
       const after = decodePageToken(request.pageToken, fingerprint, ['date', 'uuid']) as [string, string] | undefined;
-      const rows = await store.list(filter, after, size + 1);
+      const rows = await invoices.list(filter, after, size + 1);
       const { page, nextPageToken } = paginate(rows, size, (r) => [r.dueDate, r.id], fingerprint);
       return { invoices: page.map(toInvoice), nextPageToken };
     },
@@ -73,9 +70,9 @@ export function invoiceService(store: InvoiceStore): AsyncService<customersV1.In
       const reference = text(v, 'reference', request.reference, { max: 200 }) ?? null;
       const requestId = optionalUuid(v, 'request_id', request.requestId);
       v.throwIfAny();
-      const result = await store.recordPayment(
+      const result = await payments.recordPayment(
         { invoiceId, amount: amount as NonNullable<typeof amount>, paidDate, reference, requestId },
-        callInfo(context),
+        context,
       );
       return { invoice: toInvoice(result.invoice), payment: toPayment(result.payment) };
     },
@@ -85,7 +82,7 @@ export function invoiceService(store: InvoiceStore): AsyncService<customersV1.In
       const id = requireUuid(v, 'invoice_id', request.invoiceId);
       const reason = text(v, 'reason', request.reason, { required: true, max: 1000 });
       v.throwIfAny();
-      return { invoice: toInvoice(await store.cancel(id, reason as string, callInfo(context))) };
+      return { invoice: toInvoice(await invoices.cancel(id, reason as string, context)) };
     },
 
     async listOverdueInvoices(request) {
@@ -95,12 +92,12 @@ export function invoiceService(store: InvoiceStore): AsyncService<customersV1.In
       const filter = {
         customerId: optionalUuid(v, 'customer_id', request.customerId),
         minDaysOverdue: request.minDaysOverdue || undefined,
-        riskLevels: enumList<RiskLevel>(request.riskLevels, 'risk_levels', v, riskLevelFromProto),
+        riskLevels: enumList<RiskLevel>(v, 'risk_levels', request.riskLevels, riskLevelFromProto),
       };
       v.throwIfAny();
       const fingerprint = filterFingerprint(filter);
       const after = decodePageToken(request.pageToken, fingerprint, ['date', 'uuid']) as [string, string] | undefined;
-      const rows = await store.listOverdue(filter, after, size + 1);
+      const rows = await overdue.listOverdue(filter, after, size + 1);
       const { page, nextPageToken } = paginate(rows, size, (r) => [r.row.due_date, r.row.payment_record_id], fingerprint);
       return {
         overdueInvoices: page.map(({ row, invoice }) => ({
@@ -116,8 +113,8 @@ export function invoiceService(store: InvoiceStore): AsyncService<customersV1.In
     },
 
     async batchGetCustomerBalances(request) {
-      const ids = uniqueIds(request.customerIds, 'customer_ids');
-      const rows = await store.balances(ids);
+      const ids = idList('customer_ids', request.customerIds);
+      const rows = await balances.balances(ids);
       return {
         balances: rows.map((row) => ({
           customerId: row.customerId,
@@ -132,7 +129,7 @@ export function invoiceService(store: InvoiceStore): AsyncService<customersV1.In
     },
 
     async sweepOverdueInvoices(_request, context) {
-      return { markedOverdueCount: await store.sweepOverdue(callInfo(context)) };
+      return { markedOverdueCount: await overdue.sweepOverdue(context) };
     },
   };
 }

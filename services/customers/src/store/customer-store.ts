@@ -1,11 +1,11 @@
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import { InvalidArgumentError, NotFoundError } from '@cec/errors';
-import { inTransaction, pgTimestamp, pgTimestampRequired, recordAuditEvent, sql } from '@cec/orm';
+import { createOnce, inTransaction, pgTimestamp, pgTimestampRequired, recordAuditEvent, sql } from '@cec/orm';
 import { createRequestFingerprint, customerChanges, type CustomerFields } from '../domain/customer-rules';
 import type { ProfilePreferences } from '../domain/profile-rules';
 import type { ContactMethod, RiskLevel } from '../domain/values';
 import { CustomerEntity, CustomerProfileEntity, type Customer, type CustomerProfile } from '../entities';
-import type { CallInfo } from './call-info';
+import type { CallContext } from '@cec/context';
 import { refreshRisk } from './risk';
 
 /** A customer with its profile: what every customer RPC answers with. */
@@ -125,51 +125,44 @@ export class CustomerStore {
    * Creates the customer and its profile. With a request id, a retry (or a concurrent twin)
    * gets the customer the first call created; reusing the id for a different customer is an error.
    */
-  async create(fields: CustomerFields, preferences: ProfilePreferences, requestId: string | undefined, call: CallInfo): Promise<CustomerRecord> {
+  async create(fields: CustomerFields, preferences: ProfilePreferences, requestId: string | undefined, call: CallContext): Promise<CustomerRecord> {
     const fingerprint = requestId ? createRequestFingerprint(fields, preferences) : null;
-    if (requestId) {
-      const earlier = await this.byRequestId(requestId, fingerprint as string);
-      if (earlier) return earlier;
-    }
-    try {
-      return await inTransaction(this.em(), call.deadline, async (tx) => {
-        const customer = tx.create(CustomerEntity, {
-          ...fields,
-          address: addressColumn(fields),
-          requestId: requestId ?? null,
-          requestFingerprint: fingerprint,
-        });
-        await tx.flush();
-        const profile = tx.create(CustomerProfileEntity, {
-          customerId: customer.id,
-          timezone: preferences.timezone,
-          countryCode: preferences.countryCode,
-          regionCode: preferences.regionCode,
-          doNotContact: preferences.doNotContact,
-          doNotContactReason: preferences.doNotContactReason,
-          notes: preferences.notes,
-        });
-        await tx.flush();
-        await refreshRisk(tx, customer.id);
-        await recordAuditEvent(tx, {
-          entityType: 'customer',
-          entityId: customer.id,
-          action: 'created',
-          actor: call.actor,
-          details: { request_id: call.requestId, after: { preferred_contact_method: fields.preferredContactMethod, time_zone: preferences.timezone, jurisdiction: [preferences.countryCode, preferences.regionCode].filter(Boolean).join('-') || null, do_not_contact: preferences.doNotContact } },
-        });
-        await tx.refresh(customer);
-        await tx.refresh(profile);
-        return { customer, profile };
-      });
-    } catch (error) {
-      // A concurrent create with the same request id committed first: answer with its result.
-      if (requestId && (error as { constraint?: string }).constraint === UNIQUE_REQUEST_ID) {
-        const earlier = await this.byRequestId(requestId, fingerprint as string);
-        if (earlier) return earlier;
-      }
-      throw error;
-    }
+    return createOnce({
+      requestId,
+      find: (id) => this.byRequestId(id, fingerprint as string),
+      raceConstraints: [UNIQUE_REQUEST_ID],
+      insert: () =>
+        inTransaction(this.em(), call, async (tx) => {
+          const customer = tx.create(CustomerEntity, {
+            ...fields,
+            address: addressColumn(fields),
+            requestId: requestId ?? null,
+            requestFingerprint: fingerprint,
+          });
+          await tx.flush();
+          const profile = tx.create(CustomerProfileEntity, {
+            customerId: customer.id,
+            timezone: preferences.timezone,
+            countryCode: preferences.countryCode,
+            regionCode: preferences.regionCode,
+            doNotContact: preferences.doNotContact,
+            doNotContactReason: preferences.doNotContactReason,
+            notes: preferences.notes,
+          });
+          await tx.flush();
+          await refreshRisk(tx, customer.id);
+          await recordAuditEvent(tx, {
+            entityType: 'customer',
+            entityId: customer.id,
+            action: 'created',
+            actor: call.actor,
+            details: { request_id: call.requestId, after: { preferred_contact_method: fields.preferredContactMethod, time_zone: preferences.timezone, jurisdiction: [preferences.countryCode, preferences.regionCode].filter(Boolean).join('-') || null, do_not_contact: preferences.doNotContact } },
+          });
+          await tx.refresh(customer);
+          await tx.refresh(profile);
+          return { customer, profile };
+        }),
+    });
   }
 
   private async byRequestId(requestId: string, fingerprint: string): Promise<CustomerRecord | undefined> {
@@ -204,8 +197,8 @@ export class CustomerStore {
   }
 
   /** Changes a customer under a row lock, so concurrent updates never lose each other's fields. */
-  async update(id: string, change: (current: CustomerFields) => CustomerFields, call: CallInfo): Promise<CustomerRecord> {
-    return inTransaction(this.em(), call.deadline, async (tx) => {
+  async update(id: string, change: (current: CustomerFields) => CustomerFields, call: CallContext): Promise<CustomerRecord> {
+    return inTransaction(this.em(), call, async (tx) => {
       const customer = await tx.findOne(CustomerEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!customer) throw NotFoundError.resource('customer', id);
       const before = fieldsOf(customer);
@@ -231,9 +224,9 @@ export class CustomerStore {
   async updateProfile(
     id: string,
     change: { preferences?: (current: ProfilePreferences) => ProfilePreferences; preferredContactMethod?: (phone: string | null) => ContactMethod },
-    call: CallInfo,
+    call: CallContext,
   ): Promise<CustomerRecord> {
-    return inTransaction(this.em(), call.deadline, async (tx) => {
+    return inTransaction(this.em(), call, async (tx) => {
       const customer = await tx.findOne(CustomerEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!customer) throw NotFoundError.resource('customer', id);
       const profile = await this.profileOf(tx, id, true);
@@ -266,8 +259,8 @@ export class CustomerStore {
     });
   }
 
-  async recalculateRisk(id: string, call: CallInfo): Promise<CustomerRecord> {
-    return inTransaction(this.em(), call.deadline, async (tx) => {
+  async recalculateRisk(id: string, call: CallContext): Promise<CustomerRecord> {
+    return inTransaction(this.em(), call, async (tx) => {
       const customer = await tx.findOne(CustomerEntity, { id });
       if (!customer) throw NotFoundError.resource('customer', id);
       const change = await refreshRisk(tx, id);

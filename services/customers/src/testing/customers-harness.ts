@@ -1,9 +1,10 @@
-import { credentials } from '@grpc/grpc-js';
 import { customersV1 } from '@cec/proto';
 import { startService, type RunningService } from '@cec/service-runtime';
-import { createTestDatabase, type TestDatabase } from '@cec/testing';
-import { createLogger } from '@cec/observability';
+import { startTestService, useService, type TestDatabase, type TestService, type TestServiceOptions } from '@cec/testing';
 import { customersServiceSpec } from '../customers-service';
+
+const CLIENTS = { customers: customersV1.CustomerServiceClient, invoices: customersV1.InvoiceServiceClient };
+type Kit = TestService<RunningService, typeof CLIENTS>;
 
 export interface CustomersHarness {
   db: TestDatabase;
@@ -11,53 +12,34 @@ export interface CustomersHarness {
   customers: customersV1.CustomerServiceClient;
   invoices: customersV1.InvoiceServiceClient;
   address: string;
+  /** The kit's handle: metricsAddress, env, stop(). */
+  kit: Kit;
 }
 
-/** The real customers service on an ephemeral port, over a fresh database of its own. */
+/** The overdue sweeper is off unless `env` sets OVERDUE_SWEEP_INTERVAL_MS. */
+const options = (env: Record<string, string>): TestServiceOptions<typeof customersServiceSpec, RunningService, typeof CLIENTS> => ({
+  start: startService,
+  clients: CLIENTS,
+  env: { OVERDUE_SWEEP_INTERVAL_MS: '0', ...env },
+});
+
+const harnessOf = (kit: Kit): CustomersHarness => ({ db: kit.db, service: kit.service, address: kit.address, ...kit.clients, kit });
+
+/** The real customers service on free ports of 127.0.0.1, over a fresh database of its own (@cec/testing). */
 export async function startCustomersHarness(env: Record<string, string> = {}): Promise<CustomersHarness> {
-  const db = await createTestDatabase();
-  const service = await startService(
-    customersServiceSpec,
-    {
-      DATABASE_URL: db.url,
-      CUSTOMERS_GRPC_HOST: '127.0.0.1',
-      CUSTOMERS_GRPC_PORT: '0',
-      CUSTOMERS_METRICS_HOST: '127.0.0.1',
-      CUSTOMERS_METRICS_PORT: '0',
-      OVERDUE_SWEEP_INTERVAL_MS: '0',
-      SHUTDOWN_GRACE_MS: '5000',
-      ...env,
-    },
-    createLogger('customers', (process.env.TEST_LOG_LEVEL as 'info') ?? 'silent'),
-  );
-  const address = `127.0.0.1:${service.grpcPort}`;
-  return {
-    db,
-    service,
-    address,
-    customers: new customersV1.CustomerServiceClient(address, credentials.createInsecure()),
-    invoices: new customersV1.InvoiceServiceClient(address, credentials.createInsecure()),
-  };
+  return harnessOf(await startTestService(customersServiceSpec, options(env)));
 }
 
 export async function stopCustomersHarness(h: CustomersHarness | undefined): Promise<void> {
-  if (!h) return;
-  h.customers.close();
-  h.invoices.close();
-  await h.service.stop();
-  await h.db.drop();
+  await h?.kit.stop();
 }
 
-/** In a test file: the harness, started before the first test and stopped after the last. */
+/** In a test file: the harness, started before the first test and stopped after the last (useService). */
 export function useCustomersService(env: Record<string, string> = {}): CustomersHarness {
+  const kit = useService(customersServiceSpec, options(env));
   const handle = {} as CustomersHarness;
-  let started: CustomersHarness | undefined;
-  beforeAll(async () => {
-    started = await startCustomersHarness(env);
-    Object.assign(handle, started);
-  });
-  afterAll(async () => {
-    await stopCustomersHarness(started);
+  beforeAll(() => {
+    Object.assign(handle, harnessOf(kit));
   });
   return handle;
 }
