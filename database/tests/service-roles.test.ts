@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { useTestDatabase } from '@cec/testing';
 import { insertFixtures } from './fixtures';
 
-// Ownership, as in DESIGN.md: each service is the only writer of its tables.
+// Ownership, as in docs/architecture.md: each service is the only writer of its tables.
 const OWNS: Record<string, string[]> = {
   customers_svc: ['customers', 'customer_profiles', 'payment_records', 'payments'],
   campaigns_svc: ['campaigns', 'tasks', 'agents', 'contact_attempts', 'templates'],
