@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from '@cec/context';
 import { sql } from './sql';
 
 export interface AuditEvent {
@@ -7,7 +8,7 @@ export interface AuditEvent {
   entityId: string | null;
   /** e.g. 'created', 'payment_recorded'. */
   action: string;
-  actor: { type: 'user' | 'service' | 'agent' | 'system'; id: string };
+  actor: Actor;
   /** What changed and why: {before, after, reason, request_id}. No secrets. */
   details: Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import { defineEntity, type MikroORM } from '@mikro-orm/postgresql';
 import { AbortedError, AlreadyExistsError, DeadlineExceededError, UnavailableError } from '@cec/errors';
+import { systemCall } from '@cec/context';
 import { useTestDatabase } from '@cec/testing';
 import { createOrm, inTransaction, pingDatabase, translateDatabaseError } from './index';
 
@@ -14,6 +15,8 @@ const Agent = defineEntity({
     status: p.string(),
   }),
 });
+
+const call = systemCall('orm.test', 'orm-test');
 
 describe('orm', () => {
   const db = useTestDatabase();
@@ -45,7 +48,7 @@ describe('orm', () => {
   });
 
   it('cuts a statement off at the call deadline', async () => {
-    const error = await inTransaction(orm.em.fork(), new Date(Date.now() + 150), (tx) =>
+    const error = await inTransaction(orm.em.fork(), { ...call, deadline: new Date(Date.now() + 150) }, (tx) =>
       tx.getConnection().execute('SELECT pg_sleep(3)', [], 'all', tx.getTransactionContext()),
     ).catch((e: unknown) => e);
     expect(translateDatabaseError(error)).toBeInstanceOf(DeadlineExceededError);

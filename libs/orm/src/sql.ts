@@ -1,17 +1,73 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { underCallLimits, type CancellingClient } from './statement-limits';
+
+/** What sql() needs of a knex client (the pool's, or a transaction's, which always hands out its own connection). */
+interface KnexClient extends CancellingClient {
+  acquireConnection(): Promise<PgConnection>;
+  /** Never rejects (knex's and createOrm's both resolve at once): not awaited. */
+  releaseConnection(connection: PgConnection): Promise<unknown>;
+}
+
+/** A pg Client, as far as sql() uses it. */
+interface PgConnection {
+  query(text: string, values: readonly unknown[], callback: (error: Error | null, result: { rows: unknown[] }) => void): void;
+}
 
 /**
  * Runs one SQL statement with `?` placeholders on the ORM's pool, in `em`'s transaction when
- * there is one, and returns its rows. Parameters travel as bind values (the extended
- * protocol): MikroORM's own `execute()` inlines them into the SQL text, which costs a
- * formatting pass per call and gives up server-side parameters. Rows come back as the
- * connection's type parsers make them: timestamps and dates as text (see raw-values.ts),
- * numerics as strings, json parsed.
+ * there is one, and returns its rows.
+ *
+ * - Parameters travel as bind values (the extended protocol; `?` becomes `$n`).
+ * - The statement runs under the current call's deadline and is cancelled with the call
+ *   (statement-limits.ts), reads included.
+ * - It goes straight to the pg connection: knex's query runner and MikroORM's logging would
+ *   add a formatting pass per call on the hottest path of every service.
+ *
+ * Rows come back as the connection's type parsers make them: timestamps and dates as text
+ * (see raw-values.ts), numerics as strings, json parsed.
  */
 export async function sql<Row = Record<string, unknown>>(em: EntityManager, text: string, params: readonly unknown[] = []): Promise<Row[]> {
-  const query = em.getConnection().getKnex().raw(text, params as unknown[]);
-  const transaction = em.getTransactionContext();
-  if (transaction) query.transacting(transaction);
-  const result = (await query) as { rows: Row[] };
-  return result.rows;
+  const transaction = em.getTransactionContext<{ client: KnexClient }>();
+  const client = (transaction ?? em.getConnection().getKnex()).client as unknown as KnexClient;
+  const connection = await client.acquireConnection();
+  try {
+    return (await underCallLimits(client, connection, () => query(connection, positional(text), params))) as Row[];
+  } finally {
+    void client.releaseConnection(connection);
+  }
+}
+
+/** The statement on the connection (pg's callback form: its promise form makes two promises per statement). */
+function query(connection: PgConnection, text: string, values: readonly unknown[]): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    connection.query(text, values, (error, result) => (error ? reject(error) : resolve(result.rows)));
+  });
+}
+
+/**
+ * `?` placeholders as PostgreSQL's `$1`, `$2`, … — what knex's positionBindings does, without
+ * a regular expression and a callback per placeholder. knex's `\?` (a literal question mark)
+ * is left to knex itself; no statement of ours has one.
+ */
+function positional(text: string): string {
+  if (text.includes('\\')) return knexPositional(text);
+  let out = '';
+  let from = 0;
+  let n = 0;
+  for (let at = text.indexOf('?'); at !== -1; at = text.indexOf('?', from)) {
+    n += 1;
+    out += `${text.slice(from, at)}$${n}`;
+    from = at + 1;
+  }
+  return n === 0 ? text : out + text.slice(from);
+}
+
+/** knex's positionBindings (dialects/postgres): `\?` stays a question mark. */
+function knexPositional(text: string): string {
+  let n = 0;
+  return text.replace(/(\\*)(\?)/g, (_match, escapes: string) => {
+    if (escapes.length % 2) return '?';
+    n += 1;
+    return `$${n}`;
+  });
 }

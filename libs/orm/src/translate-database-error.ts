@@ -14,6 +14,15 @@ const CONNECTION_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE',
 ]);
 
+/** The connection to the server broke (or the server went away) while a statement ran. */
+export function isConnectionLost(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const e = error as { code?: unknown; message?: unknown };
+  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
+  // node-postgres reports a socket closed under it without a code.
+  return typeof e.message === 'string' && /Connection terminated|connection is closed|Client has encountered a connection error/i.test(e.message);
+}
+
 /**
  * Database failures the caller did not cause, as domain errors with an actionable message:
  * a lost concurrent update is ABORTED (retry), an unreachable database UNAVAILABLE, a
@@ -28,8 +37,8 @@ export function translateDatabaseError(error: unknown): DomainError | undefined 
   if (code === '40001' || code === '40P01' || code === '55P03') {
     return new AbortedError('the change conflicted with a concurrent change; retry the call');
   }
-  if (code === '57014') return new DeadlineExceededError('the database did not finish before the call deadline');
-  if ((code && CONNECTION_CODES.has(code)) || e.name === 'KnexTimeoutError' || e.name === 'ConnectionException') {
+  if (code === '57014') return new DeadlineExceededError('the database statement was cancelled: the call deadline passed or the caller cancelled');
+  if (isConnectionLost(error) || e.name === 'KnexTimeoutError' || e.name === 'ConnectionException') {
     return new UnavailableError('the database is unavailable; retry later');
   }
   if (code === '23505') return new AlreadyExistsError(`a record with the same unique value already exists${e.constraint ? ` (${e.constraint})` : ''}`);
