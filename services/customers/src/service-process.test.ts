@@ -34,8 +34,13 @@ describe('the customers service process', () => {
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
-  afterAll(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  // Stopped as a user stops it: SIGTERM reaches the service through tsx, whose SIGKILL would not
+  // (the service would outlive it, holding the output pipes, and jest would not end). SIGKILL
+  // only if it has not exited within the deadline.
+  afterAll(async () => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await watched.exited(15_000).catch(() => child.kill('SIGKILL'));
   });
 
   it('lists its services through reflection', async () => {
