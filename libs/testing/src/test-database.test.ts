@@ -27,6 +27,19 @@ describe('test databases', () => {
     await expect(client.connect()).rejects.toMatchObject({ code: '3D000' });
   });
 
+  it('survives the server ending one of its idle connections (as DROP DATABASE … WITH (FORCE) does)', async () => {
+    const other = await createTestDatabase();
+    try {
+      const [{ pid }] = await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const removed = new Promise((resolve) => other.pool.once('remove', resolve));
+      await db.query('SELECT pg_terminate_backend($1)', [pid]);
+      await removed; // the pool saw the error and let the connection go, without an unhandled 'error'
+      expect(await other.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await other.drop();
+    }
+  });
+
   it('lets a service role log in', async () => {
     const client = new Client({ connectionString: db.urlAs('customers_svc') });
     await client.connect();
