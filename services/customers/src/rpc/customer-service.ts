@@ -90,7 +90,7 @@ export function customerService(store: CustomerStore): AsyncService<customersV1.
       const v = new Violations();
       const id = requireUuid(v, 'customer_id', request.customerId);
       v.throwIfAny();
-      return { customer: toCustomer(await store.get(id)) };
+      return { customer: toCustomer(await store.getSummary(id)) };
     },
 
     async updateCustomer(request, context) {

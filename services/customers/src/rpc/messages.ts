@@ -2,7 +2,7 @@ import { decimal, formatAmount } from '@cec/money';
 import type { commonV1, customersV1 } from '@cec/proto';
 import { jurisdiction } from '../domain/contact-rules';
 import type { Payment, PaymentRecord } from '../entities';
-import type { CustomerRecord } from '../store/customer-store';
+import type { CustomerRecord, CustomerSummary } from '../store/customer-store';
 import { contactMethodToProto, invoiceStatusToProto, riskLevelToProto } from './enums';
 
 /** Database rows to protobuf messages. */
@@ -13,7 +13,7 @@ export function money(amount: string, currency: string): commonV1.Money {
 
 const num = (value: string | number | null | undefined): number => (value === null || value === undefined ? 0 : Number(value));
 
-export function toCustomer({ customer, profile }: CustomerRecord): customersV1.Customer {
+export function toCustomer({ customer, profile }: CustomerSummary): customersV1.Customer {
   const a = customer.address;
   return {
     id: customer.id,
