@@ -14,7 +14,10 @@ module.exports = {
         sourceMaps: 'inline',
       },
     ],
+    // temporal-polyfill (and its temporal-utils) ship ES modules only: Node 20 runs them, jest's CommonJS runtime needs them compiled.
+    '^.+/node_modules/(temporal-polyfill|temporal-utils)/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(temporal-polyfill|temporal-utils)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/**/*.test.ts'],
   globalSetup: join(__dirname, 'libs/testing/src/global-setup.ts'),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { EntitySchema, MikroORM } from '@mikro-orm/postgresql';
 import { readEnv, type CleanedEnv } from '@cec/config';
 import { exitOnSignal, startGrpcServer, type RunningGrpcServer, type ServiceRegistration } from '@cec/grpc';
-import { createLogger, createServiceMetrics, startMetricsServer, type Logger } from '@cec/observability';
+import { createLogger, createServiceMetrics, startMetricsServer, type Logger, type ServiceMetrics } from '@cec/observability';
 import { createOrm, pingDatabase, translateDatabaseError } from '@cec/orm';
 import { listenProblem } from './listen-problem';
 import { connectPeers, type PeerClients, type PeerConnections } from './peers';
@@ -20,6 +20,8 @@ export interface ServiceDeps<E extends object = object, P extends PeerClients = 
   settings: CleanedEnv<E>;
   /** One client per entry of spec.clients: deadlines, cancellation, request ids and safe retries built in. */
   clients: PeerConnections<P>;
+  /** The service's Prometheus registry (served at /metrics), for metrics of its own. */
+  metrics: ServiceMetrics;
 }
 
 /** Work that runs beside the gRPC server, e.g. a periodic sweep. Stopped first at shutdown. */
@@ -84,7 +86,7 @@ export async function startService(spec: AnySpec, env: NodeJS.ProcessEnv = proce
       throw listenProblem(error, `${config.metricsHost}:${config.metricsPort}`, config.variables.metricsPort);
     });
     connections = connectPeers(spec.name, (spec.clients ?? {}) as PeerClients, config.peerAddresses, log);
-    const deps: Parameters<AnySpec['services']>[0] = { orm, logger: log, config, settings, clients: connections.clients };
+    const deps: Parameters<AnySpec['services']>[0] = { orm, logger: log, config, settings, clients: connections.clients, metrics };
     grpc = await startGrpcServer({
       host: config.grpcHost,
       port: config.grpcPort,

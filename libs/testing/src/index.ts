@@ -19,4 +19,5 @@ export {
   type TestServiceOptions,
 } from './test-service';
 export { eventually, watchProcess, withDeadline, type WatchedProcess } from './waiting';
+export { startServiceProcess, useServiceProcess, type ServiceProcess } from './service-process';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';

@@ -40,6 +40,11 @@ export interface TestServiceOptions<S, R extends StartedService, K extends Recor
   env?: Record<string, string> | ((db: TestDatabase) => Record<string, string> | Promise<Record<string, string>>);
   /** The service's logger; default: JSON lines at TEST_LOG_LEVEL (default silent) on stdout. */
   logger?: Logger;
+  /**
+   * A database to share with another service of the same test (e.g. a peer started first):
+   * used as it is and left for its owner to drop. Default: a fresh database of its own.
+   */
+  database?: TestDatabase;
 }
 
 export interface TestService<R extends StartedService = StartedService, K extends Record<string, ClientClass> = Record<string, never>> {
@@ -54,7 +59,7 @@ export interface TestService<R extends StartedService = StartedService, K extend
   clients: ClientsOf<K>;
   /** The variables it was started with. */
   env: Record<string, string>;
-  /** Closes the clients, stops the service, drops the database. Safe to call twice. */
+  /** Closes the clients, stops the service, drops the database (unless it was given). Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -108,7 +113,11 @@ export async function startTestService<S extends { name: string }, R extends Sta
   spec: S,
   options: TestServiceOptions<S, R, K>,
 ): Promise<TestService<R, K>> {
-  const db = await createTestDatabase();
+  const ownsDatabase = !options.database;
+  const db = options.database ?? (await createTestDatabase());
+  const dropOwnDatabase = async (): Promise<void> => {
+    if (ownsDatabase) await db.drop();
+  };
   let service: R;
   let env: Record<string, string>;
   try {
@@ -116,7 +125,7 @@ export async function startTestService<S extends { name: string }, R extends Sta
     env = { ...testServiceEnv(spec.name, db.url), ...extra };
     service = await options.start(spec, env, options.logger ?? createLogger(spec.name, testLogLevel()));
   } catch (error) {
-    await db.drop().catch(() => undefined);
+    await dropOwnDatabase().catch(() => undefined);
     throw error;
   }
   const address = `127.0.0.1:${service.grpcPort}`;
@@ -135,7 +144,7 @@ export async function startTestService<S extends { name: string }, R extends Sta
       (stopped ??= allOf([
         () => Object.values(clients).forEach((client) => (client as Client).close()),
         () => service.stop(),
-        () => db.drop(),
+        () => dropOwnDatabase(),
       ])),
   };
 }

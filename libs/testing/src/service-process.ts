@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { workspaceRoot } from '@cec/db';
+import { testServiceEnv } from './test-service';
+import { watchProcess, type WatchedProcess } from './waiting';
+
+export interface ServiceProcess {
+  /** host:port of its gRPC server. */
+  address: string;
+  process: WatchedProcess;
+  /** SIGTERM, then SIGKILL if it has not exited within 15 s. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Another service of the system as its own process (`services/<name>/src/main.ts` through
+ * tsx), on free ports of 127.0.0.1 over `databaseUrl`: the real peer a service under test
+ * calls. (A service cannot import another service's code; it reaches it over gRPC, as here.)
+ * Resolves once it says SERVING.
+ */
+export async function startServiceProcess(name: string, databaseUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  const root = workspaceRoot();
+  const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'services', name, 'src', 'main.ts')], {
+    env: { ...process.env, ...testServiceEnv(name, databaseUrl), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const watched = watchProcess(child);
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await watched.exited(15_000).catch(() => {
+        child.kill('SIGKILL');
+      });
+    })());
+  try {
+    await watched.waitForLine('"status":"SERVING"', 40_000);
+    const started = JSON.parse(await watched.waitForLine(/"grpc":"127\.0\.0\.1:\d+"/, 10_000)) as { grpc: string };
+    return { address: started.grpc, process: watched, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * In a test file: `const peer = useServiceProcess('customers', () => db.url)` starts the
+ * process before the file's first test and stops it after its last. Call it before the
+ * service that calls the peer is started (hooks run in order), and use `peer.address` in hooks and tests.
+ */
+export function useServiceProcess(name: string, databaseUrl: () => string, env: Record<string, string> = {}): ServiceProcess {
+  const handle = {} as ServiceProcess;
+  let started: ServiceProcess | undefined;
+  beforeAll(async () => {
+    started = await startServiceProcess(name, databaseUrl(), env);
+    Object.assign(handle, started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return handle;
+}
