@@ -1,2 +1,2 @@
-export { systemCall, type Actor, type ActorType, type CallContext } from './call-context';
+export { systemCall, type Actor, type ActorType, type CallContext, type Cancellable } from './call-context';
 export { currentCall, runInCall } from './current-call';

@@ -13,7 +13,7 @@ import {
   type RpcContext,
   type RunningGrpcServer,
 } from './index';
-import { capturingLogger } from '@cec/testing';
+import { capturingLogger, withDeadline } from '@cec/testing';
 
 type CustomerServer = customersV1.CustomerServiceServer;
 
@@ -43,6 +43,8 @@ function testService(seen: RpcContext[]): AsyncService<CustomerServer> {
       if (request.customerId === 'missing') throw NotFoundError.resource('customer', 'missing');
       if (request.customerId === 'boom') throw new Error('connection to 10.0.0.7 failed: password=hunter2');
       if (request.customerId.startsWith('slow')) await new Promise((r) => setTimeout(r, Number(request.customerId.slice(4))));
+      if (request.customerId === 'until-aborted') await new Promise((r) => context.signal.addEventListener('abort', r, { once: true }));
+      if (request.customerId === 'until-cancelled') await new Promise<void>((r) => context.watch?.({ cancel: r }) || r());
       return { customer: customer(request.customerId) };
     },
     createCustomer: unimplemented,
@@ -198,6 +200,29 @@ describe('gRPC server platform', () => {
     const result = await getCustomer(c, 'c-6', malformed);
     expect(result.error?.code).toBe(status.INVALID_ARGUMENT);
     expect(result.error?.details).toContain('x-actor');
+    c.close();
+  });
+
+  // The database layer relies on these two to cut a call's statements off at its deadline.
+  it("aborts the call's signal when its deadline passes", async () => {
+    const c = client(server.port);
+    const result = await getCustomer(c, 'until-aborted', new Metadata(), 300);
+    expect(result.error?.code).toBe(status.DEADLINE_EXCEEDED);
+    const { signal } = seen.at(-1) as RpcContext;
+    // grpc-js says 'cancelled' a tick after the status; a signal never aborted fails here.
+    await withDeadline(new Promise((r) => (signal.aborted ? r(undefined) : signal.addEventListener('abort', r))), 2_000, 'the abort');
+    expect(signal.aborted).toBe(true);
+    c.close();
+  });
+
+  it('tells watched work when the deadline passes, and a signal asked for afterwards is aborted', async () => {
+    const c = client(server.port);
+    const result = await getCustomer(c, 'until-cancelled', new Metadata(), 300);
+    expect(result.error?.code).toBe(status.DEADLINE_EXCEEDED);
+    const context = seen.at(-1) as RpcContext;
+    await withDeadline(new Promise<void>((r) => context.watch?.({ cancel: r }) || r()), 2_000, 'watched work to be told');
+    expect(context.watch?.({ cancel: () => undefined })).toBe(false);
+    expect(context.signal.aborted).toBe(true);
     c.close();
   });
 

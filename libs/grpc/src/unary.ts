@@ -12,7 +12,7 @@ import {
 import { InvalidArgumentError } from '@cec/errors';
 import type { Logger, ServiceMetrics } from '@cec/observability';
 import { ACTOR, CALLER, REQUEST_ID } from './metadata-keys';
-import type { Actor } from '@cec/context';
+import type { Actor, Cancellable } from '@cec/context';
 import { runInRpcContext, type RpcContext } from './request-context';
 import { toServiceError, type ErrorTranslator } from './status-mapping';
 
@@ -61,8 +61,136 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): Date | undefined {
 
 /** The metric children of one method and status code, resolved once: prom-client hashes labels on every call otherwise. */
 interface Sample {
-  count(): void;
-  observe(seconds: number): void;
+  counter?: { inc(): void };
+  histogram?: { observe(seconds: number): void };
+}
+
+/** What every call of one method shares: its handler, and its logger, metrics and error translators. */
+class Method<Req, Res> {
+  private readonly samples = new Map<number, Sample>();
+
+  constructor(
+    readonly path: string,
+    readonly handler: AsyncUnary<Req, Res>,
+    readonly logger: Logger,
+    private readonly metrics: ServiceMetrics | undefined,
+    readonly translators: ErrorTranslator[] | undefined,
+  ) {}
+
+  sampleFor(code: number): Sample {
+    let sample = this.samples.get(code);
+    if (!sample) {
+      const labels = { method: this.path, code: status[code] ?? String(code) };
+      sample = { counter: this.metrics?.grpcRequests.labels(labels), histogram: this.metrics?.grpcDuration.labels(labels) };
+      this.samples.set(code, sample);
+    }
+    return sample;
+  }
+}
+
+/**
+ * One call, from its arrival to its status: it is the call's RpcContext too. A class rather
+ * than closures and an object literal per call: every RPC of every service makes one
+ * (bench/README.md has the figures).
+ */
+class UnaryCall<Req, Res> implements RpcContext {
+  readonly requestId: string;
+  readonly deadline: Date | undefined;
+  /** Read from the metadata in run(), before the handler runs. */
+  actor!: Actor;
+  private readonly started = process.hrtime.bigint();
+  private child: Logger | undefined;
+  /** Made on first use of `signal`: in Node 20 an AbortSignal costs several microseconds. */
+  private controller: AbortController | undefined;
+  /** Work to cancel with the call (its running statements), when there is any. */
+  private watched: Set<Cancellable> | undefined;
+  /** The call was cancelled, or its deadline passed, before it answered. */
+  private cancelled = false;
+  private finished = false;
+
+  constructor(
+    private readonly method: Method<Req, Res>,
+    private readonly call: ServerUnaryCall<Req, Res>,
+    private readonly callback: sendUnaryData<Res>,
+  ) {
+    const given = call.metadata.get(REQUEST_ID)[0];
+    this.requestId = given !== undefined && VALID_REQUEST_ID.test(String(given)) ? String(given) : randomUUID();
+    this.deadline = deadlineOf(call as ServerUnaryCall<unknown, unknown>);
+  }
+
+  /** Made only when something logs for this call: a child logger per call costs even when no line is written. */
+  get logger(): Logger {
+    return (this.child ??= this.method.logger.child({ request_id: this.requestId }));
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  watch(work: Cancellable): boolean {
+    if (this.cancelled) return false;
+    (this.watched ??= new Set()).add(work);
+    return true;
+  }
+
+  unwatch(work: Cancellable): void {
+    this.watched?.delete(work);
+  }
+
+  run(): void {
+    // Cancelled by the caller, or by grpc-js when the deadline passes (its deadline timer ends
+    // the call, which then says 'cancelled'): running queries and outgoing calls of this call
+    // are cancelled with it, and the database layer counts on it for the deadline.
+    this.call.on('cancelled', () => this.onCancelled());
+    try {
+      this.actor = actorOf(this.call as ServerUnaryCall<unknown, unknown>);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    runInRpcContext(this, () => this.method.handler(this.call.request, this)).then(
+      (response) => this.finish(null, response),
+      (error) => this.fail(error),
+    );
+  }
+
+  /**
+   * grpc-js 1.14 also says 'cancelled' when the stream of a call that has answered closes:
+   * nothing runs for the call by then, and aborting (an AbortError with its stack, an abort
+   * event) would only cost.
+   */
+  private onCancelled(): void {
+    if (this.finished || this.cancelled) return;
+    this.cancelled = true;
+    this.controller?.abort();
+    if (this.watched) for (const work of this.watched) work.cancel();
+  }
+
+  private fail(error: unknown): void {
+    this.finish(toServiceError(error, { requestId: this.requestId, logger: this.logger, translators: this.method.translators }));
+  }
+
+  private finish(error: Partial<ServiceError> | null, response?: Res): void {
+    this.finished = true;
+    const code = error?.code ?? status.OK;
+    const seconds = Number(process.hrtime.bigint() - this.started) / 1e9;
+    const sample = this.method.sampleFor(code);
+    sample.counter?.inc();
+    sample.histogram?.observe(seconds);
+    const level = ERROR_CODES.has(code) ? 'error' : WARN_CODES.has(code) ? 'warn' : 'info';
+    if (this.method.logger.isLevelEnabled(level)) {
+      const line = { method: this.method.path, code: status[code] ?? String(code), duration_ms: Math.round(seconds * 1e6) / 1e3, peer: this.call.getPeer() };
+      this.logger[level](line, 'rpc');
+    }
+    const trailers = error?.metadata ?? new Metadata();
+    trailers.set(REQUEST_ID, this.requestId);
+    if (error) this.callback({ ...error, metadata: trailers } as ServiceError);
+    else this.callback(null, response, trailers);
+  }
 }
 
 /**
@@ -75,79 +203,12 @@ interface Sample {
  *   request or response, which carry contact data) and one metrics sample.
  * Doing this here rather than in a grpc-js server interceptor keeps the call path short:
  * an interceptor cost about a fifth of GetCustomer's throughput in the benchmark. Every call
- * pays for what is here (bench/README.md has the figures), so it allocates little: no
- * closure is made per call that the call does not need.
+ * pays for what is here (bench/README.md has the figures), so it allocates little: one
+ * UnaryCall, and the closures grpc-js and the promise need.
  */
 export function unary<Req, Res>(method: string, handler: AsyncUnary<Req, Res>, options: HandlerOptions): handleUnaryCall<Req, Res> {
-  const { logger: base, metrics, translators } = options;
-  const samples = new Map<number, Sample>();
-  function sampleFor(code: number): Sample {
-    let sample = samples.get(code);
-    if (!sample) {
-      const labels = { method, code: status[code] ?? String(code) };
-      const counter = metrics?.grpcRequests.labels(labels);
-      const histogram = metrics?.grpcDuration.labels(labels);
-      sample = { count: () => counter?.inc(), observe: (seconds) => histogram?.observe(seconds) };
-      samples.set(code, sample);
-    }
-    return sample;
-  }
-
-  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const started = process.hrtime.bigint();
-    const given = call.metadata.get(REQUEST_ID)[0];
-    const requestId = given !== undefined && VALID_REQUEST_ID.test(String(given)) ? String(given) : randomUUID();
-    let child: Logger | undefined;
-    let finished = false;
-    // Made only when something logs for this call: a child logger per call costs even when no line is written.
-    const logger = (): Logger => (child ??= base.child({ request_id: requestId }));
-
-    function finish(error: Partial<ServiceError> | null, response?: Res): void {
-      finished = true;
-      const code = error?.code ?? status.OK;
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const sample = sampleFor(code);
-      sample.count();
-      sample.observe(seconds);
-      const level = ERROR_CODES.has(code) ? 'error' : WARN_CODES.has(code) ? 'warn' : 'info';
-      if (base.isLevelEnabled(level)) {
-        const line = { method, code: status[code] ?? String(code), duration_ms: Math.round(seconds * 1e6) / 1e3, peer: call.getPeer() };
-        logger()[level](line, 'rpc');
-      }
-      const trailers = error?.metadata ?? new Metadata();
-      trailers.set(REQUEST_ID, requestId);
-      if (error) callback({ ...error, metadata: trailers } as ServiceError);
-      else callback(null, response, trailers);
-    }
-
-    // Cancelled by the caller (or by grpc-js when the deadline passes): running queries and
-    // outgoing calls of this call are cancelled with it. grpc-js 1.14 also says 'cancelled'
-    // when the stream of a call that has answered closes: nothing runs for the call by then,
-    // and aborting (an AbortError with its stack, an abort event) would only cost.
-    const cancelled = new AbortController();
-    call.on('cancelled', () => {
-      if (!finished) cancelled.abort();
-    });
-    let context: RpcContext;
-    try {
-      context = {
-        requestId,
-        signal: cancelled.signal,
-        deadline: deadlineOf(call as ServerUnaryCall<unknown, unknown>),
-        actor: actorOf(call as ServerUnaryCall<unknown, unknown>),
-        get logger() {
-          return logger();
-        },
-      };
-    } catch (error) {
-      finish(toServiceError(error, { requestId, logger: logger(), translators }));
-      return;
-    }
-    runInRpcContext(context, () => handler(call.request, context)).then(
-      (response) => finish(null, response),
-      (error) => finish(toServiceError(error, { requestId, logger: logger(), translators })),
-    );
-  };
+  const target = new Method(method, handler, options.logger, options.metrics, options.translators);
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => new UnaryCall(target, call, callback).run();
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { underCallLimits, type CancellingClient } from './statement-limits';
+import { limitStatement, type CancellingClient, type StatementLimit } from './statement-limits';
 
 /** What sql() needs of a knex client (the pool's, or a transaction's, which always hands out its own connection). */
 interface KnexClient extends CancellingClient {
@@ -30,9 +30,14 @@ export async function sql<Row = Record<string, unknown>>(em: EntityManager, text
   const transaction = em.getTransactionContext<{ client: KnexClient }>();
   const client = (transaction ?? em.getConnection().getKnex()).client as unknown as KnexClient;
   const connection = await client.acquireConnection();
+  let limit: StatementLimit | undefined;
   try {
-    return (await underCallLimits(client, connection, () => query(connection, positional(text), params))) as Row[];
+    limit = limitStatement(client, connection);
+    return (await query(connection, positional(text), params)) as Row[];
   } finally {
+    // A cancel sent runs before the connection goes back to the pool (statement-limits.ts).
+    const cancelling = limit?.end();
+    if (cancelling) await cancelling;
     void client.releaseConnection(connection);
   }
 }

@@ -1,5 +1,5 @@
 import { defineEntity, type MikroORM } from '@mikro-orm/postgresql';
-import { runInCall, systemCall, type CallContext } from '@cec/context';
+import { runInCall, systemCall, type CallContext, type Cancellable } from '@cec/context';
 import { DeadlineExceededError } from '@cec/errors';
 import { useTestDatabase } from '@cec/testing';
 import { createOrm, inTransaction, sql, translateDatabaseError } from './index';
@@ -53,6 +53,15 @@ describe('statement limits', () => {
     expect(await sleepers()).toBe('0');
   });
 
+  it('cancels a read at the deadline of a call that has a signal too (no timer of its own then)', async () => {
+    const call = systemCall('test', 'statement-limits', { deadline: new Date(Date.now() + 200), signal: new AbortController().signal });
+    const started = Date.now();
+    const error = await failure(runInCall(call, () => sql(orm.em.fork(), 'SELECT pg_sleep(5)')));
+    expect(translateDatabaseError(error)).toBeInstanceOf(DeadlineExceededError);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(await sleepers()).toBe('0');
+  });
+
   it('cancels a running read when the call is cancelled', async () => {
     const cancelled = new AbortController();
     const call: CallContext = { ...systemCall('test', 'statement-limits'), signal: cancelled.signal };
@@ -72,6 +81,37 @@ describe('statement limits', () => {
     cancelled.abort();
     expect(translateDatabaseError(await running)).toBeInstanceOf(DeadlineExceededError);
     expect(await sleepers()).toBe('0');
+  });
+
+  /** A call that watches its work, as the gRPC layer's does (CallContext.watch). */
+  function watchingCall() {
+    const watched = new Set<Cancellable>();
+    let cancelled = false;
+    const call: CallContext = {
+      ...systemCall('test', 'statement-limits'),
+      watch: (work) => !cancelled && watched.add(work) !== undefined,
+      unwatch: (work) => void watched.delete(work),
+    };
+    const cancel = (): void => {
+      cancelled = true;
+      for (const work of watched) work.cancel();
+    };
+    return { call, watched, cancel };
+  }
+
+  it('cancels a running read when a call that watches its statements is cancelled, and lets go of finished ones', async () => {
+    const finished = watchingCall();
+    expect(await runInCall(finished.call, () => sql<{ one: number }>(orm.em.fork(), 'SELECT 1 AS one'))).toEqual([{ one: 1 }]);
+    expect(finished.watched.size).toBe(0);
+
+    const { call, cancel } = watchingCall();
+    const running = failure(runInCall(call, () => sql(orm.em.fork(), 'SELECT pg_sleep(5)')));
+    for (let i = 0; i < 100 && (await sleepers()) === '0'; i += 1) await new Promise((r) => setImmediate(r));
+    cancel();
+    expect(translateDatabaseError(await running)).toBeInstanceOf(DeadlineExceededError);
+    expect(await sleepers()).toBe('0');
+    // Cancelled already: the next statement is not sent.
+    expect(await failure(runInCall(call, () => sql(orm.em.fork(), 'SELECT 1')))).toBeInstanceOf(DeadlineExceededError);
   });
 
   it('refuses to start a statement once the deadline has passed', async () => {

@@ -1,4 +1,4 @@
-import { currentCall } from '@cec/context';
+import { currentCall, type CallContext, type Cancellable } from '@cec/context';
 import { DeadlineExceededError } from '@cec/errors';
 
 /** The parts of a knex client this file uses (knex's pg dialect has both). */
@@ -11,48 +11,82 @@ export interface CancellingClient {
  * Runs `work` on `connection` under the current call's deadline and cancellation: when the
  * deadline passes or the caller cancels, the running statement is cancelled in the server
  * (pg_cancel_backend), so nobody's abandoned query keeps running. Costs nothing on the way
- * when the call finishes in time: no extra round trip, one timer and one abort listener.
+ * when the call finishes in time: no extra round trip, no timer for a gRPC call (see
+ * limitStatement).
  *
  * The cancel is never sent after `work` settled: the connection may by then serve another
  * caller, whose statement it would cancel.
  */
 export async function underCallLimits<T>(client: CancellingClient, connection: unknown, work: () => Promise<T>): Promise<T> {
-  const call = currentCall();
-  const deadline = call?.deadline;
-  const signal = call?.signal;
-  if (deadline === undefined && signal === undefined) return work();
-  const ms = deadline === undefined ? undefined : deadline.getTime() - Date.now();
-  if ((ms !== undefined && ms <= 0) || signal?.aborted) {
-    throw new DeadlineExceededError('the call was cancelled or its deadline passed before the database was asked');
-  }
-  const limit = new StatementLimit(client, connection, ms, signal);
+  const limit = limitStatement(client, connection);
+  if (!limit) return work();
   try {
     return await work();
   } finally {
-    limit.end();
-    if (limit.cancelling) await limit.cancelling;
+    await limit.end();
   }
 }
 
 /**
- * The timer and the abort listener of one running statement. Every statement of every call
- * pays for it, so it is one object (its own abort listener, the timer's argument) rather
- * than closures.
+ * The limit of one statement about to run on `connection` for the current call; undefined
+ * when it runs for no call, or for a call with neither deadline nor cancellation. Throws
+ * DeadlineExceededError when the call was cancelled or its deadline passed already. Once the
+ * statement settled, await end() before the connection is released.
+ *
+ * How the statement hears of the end of the call, cheapest first (CallContext):
+ * - the call watches it (a gRPC call: told when the caller cancels and, by grpc-js's deadline
+ *   timer, when the deadline passes);
+ * - else a listener on the call's signal, which is aborted at the deadline too;
+ * - else, for a deadline alone, a timer.
  */
-class StatementLimit {
+export function limitStatement(client: CancellingClient, connection: unknown): StatementLimit | undefined {
+  const call = currentCall();
+  if (call === undefined) return undefined;
+  const { deadline, signal } = call;
+  if (deadline !== undefined && deadline.getTime() <= Date.now()) throw cutOff();
+  if (call.watch) {
+    const limit = new StatementLimit(client, connection);
+    if (!call.watch(limit)) throw cutOff();
+    limit.watchedBy = call;
+    return limit;
+  }
+  if (signal) {
+    if (signal.aborted) throw cutOff();
+    const limit = new StatementLimit(client, connection);
+    limit.signal = signal;
+    signal.addEventListener('abort', limit);
+    return limit;
+  }
+  if (deadline === undefined) return undefined;
+  const limit = new StatementLimit(client, connection);
+  limit.timer = setTimeout(cancelStatement, deadline.getTime() - Date.now(), limit);
+  return limit;
+}
+
+const cutOff = (): DeadlineExceededError =>
+  new DeadlineExceededError('the call was cancelled or its deadline passed before the database was asked');
+
+/**
+ * One running statement, as its call sees it: what cancels it, and how it is told (one of
+ * the three). Every statement of every call makes one, so it is one object (the watched
+ * work, the abort listener, the timer's argument) rather than closures.
+ */
+export class StatementLimit implements Cancellable {
+  watchedBy: CallContext | undefined;
+  signal: AbortSignal | undefined;
+  timer: NodeJS.Timeout | undefined;
   /** The cancel sent, if one was: the connection is not released before it has run. */
-  cancelling: Promise<unknown> | undefined;
+  private cancelling: Promise<unknown> | undefined;
   private settled = false;
-  private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: CancellingClient,
     private readonly connection: unknown,
-    ms: number | undefined,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    if (ms !== undefined) this.timer = setTimeout(cancelStatement, ms, this);
-    signal?.addEventListener('abort', this);
+  ) {}
+
+  cancel(): void {
+    if (this.settled || this.cancelling) return;
+    this.cancelling = this.client.cancelQuery(this.connection).catch(() => undefined);
   }
 
   /** The abort listener (EventTarget calls handleEvent of a listener object). */
@@ -60,16 +94,13 @@ class StatementLimit {
     this.cancel();
   }
 
-  cancel(): void {
-    if (this.settled || this.cancelling) return;
-    this.cancelling = this.client.cancelQuery(this.connection).catch(() => undefined);
-  }
-
-  /** The statement settled: from now on nothing is cancelled. */
-  end(): void {
+  /** The statement settled: from now on nothing is cancelled. Resolves once a cancel sent has run. */
+  end(): Promise<unknown> | undefined {
     this.settled = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.watchedBy?.unwatch?.(this);
     this.signal?.removeEventListener('abort', this);
+    if (this.timer) clearTimeout(this.timer);
+    return this.cancelling;
   }
 }
 
