@@ -87,8 +87,15 @@ describe('statement limits', () => {
   function watchingCall() {
     const watched = new Set<Cancellable>();
     let cancelled = false;
+    let signalsAskedFor = 0;
     const call: CallContext = {
       ...systemCall('test', 'statement-limits'),
+      deadline: new Date(Date.now() + 60_000),
+      // The gRPC layer's makes its signal when asked: a watched statement must not ask.
+      get signal() {
+        signalsAskedFor += 1;
+        return new AbortController().signal;
+      },
       watch: (work) => !cancelled && watched.add(work) !== undefined,
       unwatch: (work) => void watched.delete(work),
     };
@@ -96,13 +103,14 @@ describe('statement limits', () => {
       cancelled = true;
       for (const work of watched) work.cancel();
     };
-    return { call, watched, cancel };
+    return { call, watched, cancel, signalsAskedFor: () => signalsAskedFor };
   }
 
   it('cancels a running read when a call that watches its statements is cancelled, and lets go of finished ones', async () => {
     const finished = watchingCall();
     expect(await runInCall(finished.call, () => sql<{ one: number }>(orm.em.fork(), 'SELECT 1 AS one'))).toEqual([{ one: 1 }]);
     expect(finished.watched.size).toBe(0);
+    expect(finished.signalsAskedFor()).toBe(0);
 
     const { call, cancel } = watchingCall();
     const running = failure(runInCall(call, () => sql(orm.em.fork(), 'SELECT pg_sleep(5)')));

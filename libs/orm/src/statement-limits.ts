@@ -42,7 +42,7 @@ export async function underCallLimits<T>(client: CancellingClient, connection: u
 export function limitStatement(client: CancellingClient, connection: unknown): StatementLimit | undefined {
   const call = currentCall();
   if (call === undefined) return undefined;
-  const { deadline, signal } = call;
+  const deadline = call.deadline;
   if (deadline !== undefined && deadline.getTime() <= Date.now()) throw cutOff();
   if (call.watch) {
     const limit = new StatementLimit(client, connection);
@@ -50,6 +50,8 @@ export function limitStatement(client: CancellingClient, connection: unknown): S
     limit.watchedBy = call;
     return limit;
   }
+  // Read only now: the gRPC layer's context makes its signal when asked for it.
+  const signal = call.signal;
   if (signal) {
     if (signal.aborted) throw cutOff();
     const limit = new StatementLimit(client, connection);
