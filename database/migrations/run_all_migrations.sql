@@ -31,6 +31,7 @@ $$;
 \ir 005_create_system_metrics_and_views.sql
 \ir 006_create_service_roles.sql
 \ir 007_create_payments.sql
+\ir 008_audit_sequencer.sql
 
 INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (1, '001_create_core_tables', NULL, current_user || ' (psql)'),
@@ -39,6 +40,7 @@ INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (4, '004_create_audit_and_compliance', NULL, current_user || ' (psql)'),
     (5, '005_create_system_metrics_and_views', NULL, current_user || ' (psql)'),
     (6, '006_create_service_roles', NULL, current_user || ' (psql)'),
-    (7, '007_create_payments', NULL, current_user || ' (psql)');
+    (7, '007_create_payments', NULL, current_user || ' (psql)'),
+    (8, '008_audit_sequencer', NULL, current_user || ' (psql)');
 
 COMMIT;

@@ -64,7 +64,7 @@ describe('check_opt_out_status', () => {
 describe('log_audit_event', () => {
   const db = useTestDatabase();
 
-  it('appends a chained row and returns its id', async () => {
+  it('appends a row, unsealed, returns its id, and the sequencer chains it', async () => {
     const [{ id }] = await db.query<{ id: string }>(
       `SELECT log_audit_event('campaign', '7b0c4d7e-58f5-4d2f-8a5b-6c1c1d0b3b11', 'status_changed', 'system', 'campaign_manager',
                               '{"before": "draft", "after": "active"}'::jsonb) AS id`,
@@ -78,13 +78,16 @@ describe('log_audit_event', () => {
       actor_id: 'campaign_manager',
       details: { before: 'draft', after: 'active' },
     });
-    expect(row.row_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row).toMatchObject({ seq: null, prev_hash: null, row_hash: null });
     const [{ id: second }] = await db.query<{ id: string }>(
       "SELECT log_audit_event('campaign', NULL, 'noted', 'user', 'ops@example.com') AS id",
     );
+    await db.query('SELECT seal_audit_chain()');
+    const [first] = await db.query('SELECT * FROM audit_logs WHERE id = $1', [id]);
+    expect(first.row_hash).toMatch(/^[0-9a-f]{64}$/);
     const [next] = await db.query('SELECT * FROM audit_logs WHERE id = $1', [second]);
-    expect(Number(next.seq)).toBe(Number(row.seq) + 1);
-    expect(next.prev_hash).toBe(row.row_hash);
+    expect(Number(next.seq)).toBe(Number(first.seq) + 1);
+    expect(next.prev_hash).toBe(first.row_hash);
     expect(next.details).toEqual({});
     expect(await db.query('SELECT * FROM verify_audit_chain()')).toEqual([]);
   });
@@ -112,7 +115,7 @@ describe('log_audit_event', () => {
     expect(await db.query('SELECT * FROM verify_audit_chain()')).toEqual([]);
   });
 
-  it('chains concurrent appends from many connections without a fork or a gap', async () => {
+  it('takes concurrent appends from many connections, and the sequencer chains them without a fork or a gap', async () => {
     const [{ n: before }] = await db.query<{ n: string }>('SELECT count(*) AS n FROM audit_logs');
     const clients = await Promise.all(
       Array.from({ length: 12 }, async () => {
@@ -134,6 +137,7 @@ describe('log_audit_event', () => {
     } finally {
       await Promise.all(clients.map((c) => c.end()));
     }
+    await db.query('SELECT seal_audit_chain()');
     const rows = await db.query<{ seq: string }>('SELECT seq FROM audit_logs ORDER BY seq');
     expect(rows.length).toBe(Number(before) + 60);
     rows.forEach((row, index) => expect(Number(row.seq)).toBe(index + 1));

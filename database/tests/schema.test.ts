@@ -4,6 +4,7 @@ import { insertFixtures, type Fixtures } from './fixtures';
 const TABLES = [
   'customers', 'customer_profiles', 'payment_records', 'agents', 'campaigns', 'tasks', 'contact_attempts',
   'templates', 'audit_logs', 'opt_outs', 'compliance_rules', 'system_metrics', 'schema_migrations', 'payments',
+  'audit_chain_state',
 ];
 const VIEWS = [
   'v_active_campaigns', 'v_pending_tasks', 'v_agent_performance', 'v_customer_communications',
@@ -12,6 +13,10 @@ const VIEWS = [
 const FUNCTIONS = [
   'check_opt_out_status(uuid,text)',
   'log_audit_event(text,uuid,text,text,text,jsonb)',
+  'log_audit_event(text,uuid,text,text,text,jsonb,uuid)',
+  'log_audit_events(jsonb)',
+  'seal_audit_chain(integer)',
+  'audit_chain_status()',
   'calculate_customer_risk_score(uuid)',
   'customer_risk_factors(uuid,date)',
   'verify_audit_chain()',

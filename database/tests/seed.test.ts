@@ -469,7 +469,10 @@ describe('seed 001_seed_test_data.sql', () => {
       expect(await optedOut(customer(8), 'email')).toBe(false);
     });
 
-    it('records audit events only through log_audit_event, with an intact chain', async () => {
+    it('records audit events only through log_audit_event; sealed by the sequencer, they form an intact chain', async () => {
+      const [pending] = await db.query('SELECT sealed_through_seq, unsealed_count FROM audit_chain_status()');
+      expect(pending).toEqual({ sealed_through_seq: '0', unsealed_count: '10' });
+      expect(await db.query('SELECT seal_audit_chain() AS sealed')).toEqual([{ sealed: 10 }]);
       expect(await db.query('SELECT * FROM verify_audit_chain()')).toEqual([]);
       const events = await db.query<{ seq: string; entity_type: string; action: string; source: string }>(
         "SELECT seq, entity_type, action, details ->> 'source' AS source FROM audit_logs ORDER BY seq",

@@ -9,7 +9,7 @@ const OWNS: Record<string, string[]> = {
   compliance_svc: ['opt_outs', 'compliance_rules'],
   metrics_svc: ['system_metrics'],
 };
-const ALL_TABLES = [...Object.values(OWNS).flat(), 'audit_logs', 'schema_migrations'];
+const ALL_TABLES = [...Object.values(OWNS).flat(), 'audit_logs', 'audit_chain_state', 'schema_migrations'];
 const SERVES: Record<string, string[]> = {
   customers_svc: ['v_overdue_payments'],
   campaigns_svc: ['v_active_campaigns', 'v_pending_tasks'],
@@ -79,10 +79,19 @@ describe('service roles', () => {
       });
     });
 
-    it('records audit events through log_audit_event', async () => {
+    it('records audit events through log_audit_event, with an event id, and in bulk through log_audit_events', async () => {
       await as(role, async (c) => {
         const { rows } = await c.query("SELECT log_audit_event('service', NULL, 'checked', 'service', $1) AS id", [role]);
         expect(rows[0].id).toMatch(/^[0-9a-f-]{36}$/);
+        const once = await c.query("SELECT log_audit_event('service', NULL, 'checked', 'service', $1, '{}', gen_random_uuid()) AS id", [role]);
+        expect(once.rows[0].id).toMatch(/^[0-9a-f-]{36}$/);
+        const bulk = await c.query(
+          `SELECT log_audit_events(jsonb_build_array(
+                    jsonb_build_object('entity_type', 'service', 'action', 'checked', 'actor_type', 'service', 'actor_id', $1::text),
+                    jsonb_build_object('entity_type', 'service', 'action', 'checked', 'actor_type', 'service', 'actor_id', $1::text))) AS ids`,
+          [role],
+        );
+        expect(bulk.rows[0].ids).toHaveLength(2);
       });
     });
 
@@ -102,6 +111,21 @@ describe('service roles', () => {
       await expect(c.query('SELECT * FROM verify_audit_chain()')).rejects.toMatchObject({ code: '42501' });
       await expect(c.query("SELECT check_opt_out_status(gen_random_uuid(), 'email')")).rejects.toMatchObject({ code: '42501' });
     });
+  });
+
+  it('lets only compliance run the audit sequencer and read how far the chain is sealed', async () => {
+    await as('compliance_svc', async (c) => {
+      const { rows } = await c.query('SELECT seal_audit_chain(10) AS sealed');
+      expect(typeof rows[0].sealed).toBe('number');
+      await c.query('SELECT * FROM audit_chain_status()');
+      await c.query('SELECT * FROM audit_chain_head()');
+    });
+    for (const role of ['customers_svc', 'campaigns_svc', 'metrics_svc']) {
+      await as(role, async (c) => {
+        await expect(c.query('SELECT seal_audit_chain()')).rejects.toMatchObject({ code: '42501' });
+        await expect(c.query('SELECT * FROM audit_chain_status()')).rejects.toMatchObject({ code: '42501' });
+      });
+    }
   });
 
   it('lets customers compute risk, and nobody else', async () => {

@@ -11,21 +11,63 @@ export interface AuditEvent {
   actor: Actor;
   /** What changed and why: {before, after, reason, request_id}. No secrets. */
   details: Record<string, unknown>;
+  /**
+   * The caller's id for this event (a UUID), to record it once: the same id again records
+   * nothing and returns it; the same id with another payload fails (unique violation, 23505).
+   * Without it the event gets a new id.
+   */
+  eventId?: string;
 }
 
 /**
- * Appends to the hash-chained audit trail through log_audit_event, on the transaction of
- * `em`, so the event commits or rolls back with the change it records. Call it last in the
- * transaction: appends are serialised until commit.
+ * Appends to the audit trail through log_audit_event, on the transaction of `em`, so the event
+ * commits or rolls back with the change it records. Appends take no lock: the row is written
+ * unsealed, and the sequencer (seal_audit_chain, see audit-sequencer.ts) gives it its place in
+ * the hash chain once it has committed. Returns the event's id.
  */
 export async function recordAuditEvent(em: EntityManager, event: AuditEvent): Promise<string> {
-  const rows = await sql<{ id: string }>(em, 'SELECT log_audit_event(?, ?, ?, ?, ?, ?::jsonb) AS id', [
-    event.entityType,
-    event.entityId,
-    event.action,
-    event.actor.type,
-    event.actor.id,
-    JSON.stringify(event.details),
-  ]);
+  const rows =
+    event.eventId === undefined
+      ? await sql<{ id: string }>(em, 'SELECT log_audit_event(?, ?, ?, ?, ?, ?::jsonb) AS id', [
+          event.entityType,
+          event.entityId,
+          event.action,
+          event.actor.type,
+          event.actor.id,
+          JSON.stringify(event.details),
+        ])
+      : await sql<{ id: string }>(em, 'SELECT log_audit_event(?, ?, ?, ?, ?, ?::jsonb, ?::uuid) AS id', [
+          event.entityType,
+          event.entityId,
+          event.action,
+          event.actor.type,
+          event.actor.id,
+          JSON.stringify(event.details),
+          event.eventId,
+        ]);
   return rows[0].id;
+}
+
+/**
+ * Appends several events in one statement (log_audit_events), on the transaction of `em`, and
+ * returns their ids in the order of `events`. Events with an eventId are recorded once, as in
+ * recordAuditEvent. No statement at all for an empty list.
+ */
+export async function recordAuditEvents(em: EntityManager, events: readonly AuditEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const payload = events.map((event) => ({
+    entity_type: event.entityType,
+    entity_id: event.entityId,
+    action: event.action,
+    actor_type: event.actor.type,
+    actor_id: event.actor.id,
+    details: event.details,
+    ...(event.eventId === undefined ? {} : { event_id: event.eventId }),
+  }));
+  const rows = await sql<{ id: string }>(
+    em,
+    'SELECT u.id FROM unnest(log_audit_events(?::jsonb)) WITH ORDINALITY AS u(id, n) ORDER BY u.n',
+    [JSON.stringify(payload)],
+  );
+  return rows.map((row) => row.id);
 }

@@ -1,4 +1,11 @@
-export { recordAuditEvent, type AuditEvent } from './audit';
+export { recordAuditEvent, recordAuditEvents, type AuditEvent } from './audit';
+export {
+  startAuditSequencer,
+  type AuditSequencer,
+  type AuditSequencerLogger,
+  type AuditSequencerOptions,
+  type RunStatement,
+} from './audit-sequencer';
 export { createOrm, type OrmOptions } from './create-orm';
 export { isConnectionLost, translateDatabaseError } from './translate-database-error';
 export { applyDeadline, inTransaction, pingDatabase } from './transactions';

@@ -126,7 +126,7 @@ export function customerFixtures(h: CustomersHarness) {
 
   const auditOf = (entityId: string): Promise<AuditRow[]> =>
     h.db.query<AuditRow>(
-      'SELECT entity_type, entity_id, action, actor_type, actor_id, details FROM audit_logs WHERE entity_id = $1 ORDER BY seq',
+      'SELECT entity_type, entity_id, action, actor_type, actor_id, details FROM audit_logs WHERE entity_id = $1 ORDER BY append_id',
       [entityId],
     );
 

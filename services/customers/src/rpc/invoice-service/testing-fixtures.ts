@@ -189,7 +189,7 @@ export function invoiceFixtures(h: CustomersHarness) {
   async function auditEvents(entityId: string, action?: string): Promise<{ action: string; actor_type: string; actor_id: string; details: Record<string, unknown> }[]> {
     return h.db.query(
       `SELECT action, actor_type, actor_id, details FROM audit_logs
-        WHERE entity_type = 'invoice' AND entity_id = $1 AND ($2::text IS NULL OR action = $2) ORDER BY seq`,
+        WHERE entity_type = 'invoice' AND entity_id = $1 AND ($2::text IS NULL OR action = $2) ORDER BY append_id`,
       [entityId, action ?? null],
     );
   }
