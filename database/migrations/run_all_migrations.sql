@@ -32,6 +32,7 @@ $$;
 \ir 006_create_service_roles.sql
 \ir 007_create_payments.sql
 \ir 008_audit_sequencer.sql
+\ir 009_compliance_decisions.sql
 
 INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (1, '001_create_core_tables', NULL, current_user || ' (psql)'),
@@ -41,6 +42,7 @@ INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (5, '005_create_system_metrics_and_views', NULL, current_user || ' (psql)'),
     (6, '006_create_service_roles', NULL, current_user || ' (psql)'),
     (7, '007_create_payments', NULL, current_user || ' (psql)'),
-    (8, '008_audit_sequencer', NULL, current_user || ' (psql)');
+    (8, '008_audit_sequencer', NULL, current_user || ' (psql)'),
+    (9, '009_compliance_decisions', NULL, current_user || ' (psql)');
 
 COMMIT;

@@ -757,7 +757,7 @@ VALUES
      '12 CFR 1006.14(b)(2)(i)(A)', true, DATE '2021-11-30', NULL),
     ('80000000-0000-4000-8000-000000000004', 'us_reg_f_call_cooldown', 'Regulation F: 7 days after a conversation',
      'No call within seven days after a telephone conversation about the debt.',
-     'conversation_cooldown', 'phone', 'US', '{"days": 7, "after_statuses": ["answered"]}',
+     'conversation_cooldown', 'phone', 'US', '{"days": 7, "after_outcomes": ["answered"]}',
      '12 CFR 1006.14(b)(2)(i)(B)', true, DATE '2021-11-30', NULL),
     ('80000000-0000-4000-8000-000000000005', 'us_ma_call_frequency', 'Massachusetts: 2 calls in 7 days',
      'No more than two calls to a debtor within a seven-day period.',

@@ -4,7 +4,8 @@ import { insertFixtures, type Fixtures } from './fixtures';
 const TABLES = [
   'customers', 'customer_profiles', 'payment_records', 'agents', 'campaigns', 'tasks', 'contact_attempts',
   'templates', 'audit_logs', 'opt_outs', 'compliance_rules', 'system_metrics', 'schema_migrations', 'payments',
-  'audit_chain_state',
+  'audit_chain_state', 'compliance_rule_versions', 'opt_out_events', 'compliance_decisions', 'contact_reservations',
+  'compliance_contact_attempts',
 ];
 const VIEWS = [
   'v_active_campaigns', 'v_pending_tasks', 'v_agent_performance', 'v_customer_communications',

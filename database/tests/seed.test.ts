@@ -397,7 +397,7 @@ describe('seed 001_seed_test_data.sql', () => {
           rule_type: 'conversation_cooldown',
           channel: 'phone',
           jurisdiction: 'US',
-          parameters: { days: 7, after_statuses: ['answered'] },
+          parameters: { days: 7, after_outcomes: ['answered'] },
           citation: expect.stringMatching(/^12 CFR 1006/),
         },
         {
