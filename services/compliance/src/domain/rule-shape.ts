@@ -1,7 +1,8 @@
 /**
  * Everything about a rule but its parameters (rule-parameters.ts reads those): code, name,
  * type, channels, scope and effective dates, as the caller sent them. Field names are the
- * snake_case request fields, optionally under a prefix ('rule.').
+ * snake_case request fields (scope.country_code, scope.region_code: the contract's names), optionally
+ * under a prefix ('rule.').
  */
 import type { Violations } from '@cec/errors';
 import { isDate } from './rule-parameters';
@@ -85,10 +86,10 @@ function readScope(add: (field: string, description: string) => void, scope: Rul
     return undefined;
   }
   const needsCountry = scope.kind === 'country' || scope.kind === 'region';
-  if (needsCountry && !SCOPE_COUNTRY.test(country)) fail('scope.country', 'must be an ISO 3166-1 alpha-2 country code in capitals, such as US');
-  if (!needsCountry && country) fail('scope.country', `must be empty for a ${scope.kind} scope`);
-  if (scope.kind === 'region' && !SCOPE_REGION.test(region)) fail('scope.region', 'must be an ISO 3166-2 subdivision code in capitals, such as MA');
-  if (scope.kind !== 'region' && region) fail('scope.region', `must be empty for a ${scope.kind} scope`);
+  if (needsCountry && !SCOPE_COUNTRY.test(country)) fail('scope.country_code', 'must be an ISO 3166-1 alpha-2 country code in capitals, such as US');
+  if (!needsCountry && country) fail('scope.country_code', `must be empty for a ${scope.kind} scope`);
+  if (scope.kind === 'region' && !SCOPE_REGION.test(region)) fail('scope.region_code', 'must be an ISO 3166-2 subdivision code in capitals, such as MA');
+  if (scope.kind !== 'region' && region) fail('scope.region_code', `must be empty for a ${scope.kind} scope`);
   if (scope.kind === 'customer' && (customerId.length < 1 || customerId.length > 100)) fail('scope.customer_id', 'must name the customer (1 to 100 characters)');
   if (scope.kind !== 'customer' && customerId) fail('scope.customer_id', `must be empty for a ${scope.kind} scope`);
   if (problems) return undefined;

@@ -268,11 +268,11 @@ export interface RuleScope {
 /** Contact only between start_time and end_time in the customer's local time. */
 export interface ContactWindow {
   /** "HH:MM", 24-hour clock, e.g. "08:00". */
-  startTime: string;
-  /** "HH:MM" after start_time; "24:00" is the end of the day. The window is [start, end). */
-  endTime: string;
-  /** ISO weekdays on which the window opens (1 Monday … 7 Sunday); empty: every day. */
-  daysOfWeek: number[];
+  start: string;
+  /** "HH:MM" after start; "24:00" is the end of the day. The window is [start, end). */
+  end: string;
+  /** ISO weekdays on which the window opens (1 Monday … 7 Sunday), ascending; empty: every day. */
+  days: number[];
 }
 
 /**
@@ -492,20 +492,20 @@ export const RuleScope: MessageFns<RuleScope> = {
 };
 
 function createBaseContactWindow(): ContactWindow {
-  return { startTime: "", endTime: "", daysOfWeek: [] };
+  return { start: "", end: "", days: [] };
 }
 
 export const ContactWindow: MessageFns<ContactWindow> = {
   encode(message: ContactWindow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.startTime !== "") {
-      writer.uint32(10).string(message.startTime);
+    if (message.start !== "") {
+      writer.uint32(10).string(message.start);
     }
-    if (message.endTime !== "") {
-      writer.uint32(18).string(message.endTime);
+    if (message.end !== "") {
+      writer.uint32(18).string(message.end);
     }
-    if (message.daysOfWeek.length !== 0) {
+    if (message.days.length !== 0) {
       writer.uint32(26).fork();
-      for (const v of message.daysOfWeek) {
+      for (const v of message.days) {
         writer.int32(v);
       }
       writer.join();
@@ -531,7 +531,7 @@ export const ContactWindow: MessageFns<ContactWindow> = {
               break;
             }
 
-            message.startTime = reader.string();
+            message.start = reader.string();
             continue;
           }
           case 2: {
@@ -539,12 +539,12 @@ export const ContactWindow: MessageFns<ContactWindow> = {
               break;
             }
 
-            message.endTime = reader.string();
+            message.end = reader.string();
             continue;
           }
           case 3: {
             if (tag === 24) {
-              message.daysOfWeek.push(reader.int32());
+              message.days.push(reader.int32());
 
               continue;
             }
@@ -552,7 +552,7 @@ export const ContactWindow: MessageFns<ContactWindow> = {
             if (tag === 26) {
               const end2 = reader.uint32() + reader.pos;
               while (reader.pos < end2) {
-                message.daysOfWeek.push(reader.int32());
+                message.days.push(reader.int32());
               }
 
               continue;
@@ -574,34 +574,22 @@ export const ContactWindow: MessageFns<ContactWindow> = {
 
   fromJSON(object: any): ContactWindow {
     return {
-      startTime: isSet(object.startTime)
-        ? globalThis.String(object.startTime)
-        : isSet(object.start_time)
-        ? globalThis.String(object.start_time)
-        : "",
-      endTime: isSet(object.endTime)
-        ? globalThis.String(object.endTime)
-        : isSet(object.end_time)
-        ? globalThis.String(object.end_time)
-        : "",
-      daysOfWeek: globalThis.Array.isArray(object?.daysOfWeek)
-        ? object.daysOfWeek.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.days_of_week)
-        ? object.days_of_week.map((e: any) => globalThis.Number(e))
-        : [],
+      start: isSet(object.start) ? globalThis.String(object.start) : "",
+      end: isSet(object.end) ? globalThis.String(object.end) : "",
+      days: globalThis.Array.isArray(object?.days) ? object.days.map((e: any) => globalThis.Number(e)) : [],
     };
   },
 
   toJSON(message: ContactWindow): unknown {
     const obj: any = {};
-    if (message.startTime !== "") {
-      obj.startTime = message.startTime;
+    if (message.start !== "") {
+      obj.start = message.start;
     }
-    if (message.endTime !== "") {
-      obj.endTime = message.endTime;
+    if (message.end !== "") {
+      obj.end = message.end;
     }
-    if (message.daysOfWeek?.length) {
-      obj.daysOfWeek = message.daysOfWeek.map((e) => Math.round(e));
+    if (message.days?.length) {
+      obj.days = message.days.map((e) => Math.round(e));
     }
     return obj;
   },
@@ -611,9 +599,9 @@ export const ContactWindow: MessageFns<ContactWindow> = {
   },
   fromPartial<I extends Exact<DeepPartial<ContactWindow>, I>>(object: I): ContactWindow {
     const message = createBaseContactWindow();
-    message.startTime = object.startTime ?? "";
-    message.endTime = object.endTime ?? "";
-    message.daysOfWeek = object.daysOfWeek?.map((e) => e) || [];
+    message.start = object.start ?? "";
+    message.end = object.end ?? "";
+    message.days = object.days?.map((e) => e) || [];
     return message;
   },
 };

@@ -1,0 +1,4 @@
+import { runService } from '@cec/service-runtime';
+import { complianceServiceSpec } from './compliance-service';
+
+runService(complianceServiceSpec);
