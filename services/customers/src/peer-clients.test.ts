@@ -85,9 +85,10 @@ describe('a service calling its peer through the runtime', () => {
       await holder.query('ROLLBACK');
       holder.release();
     }
-    // The peer's statement was cancelled with the deadline: nothing of it is left waiting.
+    // The peer's statement was cancelled with the deadline: nothing of it is left waiting (in this
+    // file's database: on a shared server other files' services are called 'customers' too).
     const [{ waiting }] = await customers.db.query<{ waiting: string }>(
-      "SELECT count(*) AS waiting FROM pg_stat_activity WHERE application_name = 'customers' AND wait_event_type = 'Lock'",
+      "SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'customers' AND wait_event_type = 'Lock'",
     );
     expect(waiting).toBe('0');
   });
