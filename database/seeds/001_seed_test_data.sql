@@ -740,46 +740,50 @@ ON CONFLICT DO NOTHING;
 -- ---------------------------------------------------------------------------
 -- compliance_rules (see migration 004 for the parameters of each rule_type)
 -- ---------------------------------------------------------------------------
-INSERT INTO compliance_rules (id, code, name, description, rule_type, channel, jurisdiction, parameters, citation,
-                              is_active, effective_from, effective_to)
+-- The Regulation F and Massachusetts rows are the rules of the compliance service's presets
+-- us-regulation-f and us-massachusetts (same codes), so installing a preset on the demo data
+-- finds them installed. channels (migration 009) is given where a rule has several; elsewhere
+-- it follows channel.
+INSERT INTO compliance_rules (id, code, name, description, rule_type, channel, channels, jurisdiction, parameters, citation,
+                              is_active, effective_from, effective_to, preset)
 VALUES
-    ('80000000-0000-4000-8000-000000000001', 'us_reg_f_call_window', 'Regulation F: call hours',
-     'No calls before 08:00 or after 21:00 in the consumer''s local time (presumed inconvenient).',
-     'contact_window', 'phone', 'US', '{"start": "08:00", "end": "21:00"}',
-     '12 CFR 1006.6(b)(1)(i)', true, DATE '2021-11-30', NULL),
-    ('80000000-0000-4000-8000-000000000002', 'us_reg_f_contact_window', 'Regulation F: contact hours, every channel',
-     'No communication before 08:00 or after 21:00 in the consumer''s local time.',
-     'contact_window', 'all', 'US', '{"start": "08:00", "end": "21:00"}',
-     '12 CFR 1006.6(b)(1)(i)', true, DATE '2021-11-30', NULL),
-    ('80000000-0000-4000-8000-000000000003', 'us_reg_f_call_frequency', 'Regulation F: 7 calls in 7 days',
-     'More than seven calls within seven consecutive days is presumed harassment.',
-     'frequency_cap', 'phone', 'US', '{"max_attempts": 7, "window_days": 7}',
-     '12 CFR 1006.14(b)(2)(i)(A)', true, DATE '2021-11-30', NULL),
-    ('80000000-0000-4000-8000-000000000004', 'us_reg_f_call_cooldown', 'Regulation F: 7 days after a conversation',
-     'No call within seven days after a telephone conversation about the debt.',
-     'conversation_cooldown', 'phone', 'US', '{"days": 7, "after_outcomes": ["answered"]}',
-     '12 CFR 1006.14(b)(2)(i)(B)', true, DATE '2021-11-30', NULL),
-    ('80000000-0000-4000-8000-000000000005', 'us_ma_call_frequency', 'Massachusetts: 2 calls in 7 days',
-     'No more than two calls to a debtor within a seven-day period.',
-     'frequency_cap', 'phone', 'US-MA', '{"max_attempts": 2, "window_days": 7}',
-     '940 CMR 7.04(1)(f)', true, NULL, NULL),
+    ('80000000-0000-4000-8000-000000000001', 'reg_f_contact_hours', 'Calls and texts between 08:00 and 21:00 local time',
+     'No telephone calls or text messages before 8 a.m. or after 9 p.m. at the consumer''s location (an inconvenient time).',
+     'contact_window', 'all', ARRAY['phone', 'sms'], 'US', '{"start": "08:00", "end": "21:00"}',
+     '12 CFR 1006.6(b)(1)(i)', true, NULL, NULL, 'us-regulation-f'),
+    ('80000000-0000-4000-8000-000000000002', 'us_reg_f_contact_window', 'Contact hours on every channel (house rule)',
+     'No communication on any channel, email included, before 08:00 or after 21:00 in the consumer''s local time.',
+     'contact_window', 'all', NULL, 'US', '{"start": "08:00", "end": "21:00"}',
+     '12 CFR 1006.6(b)(1)(i)', true, DATE '2021-11-30', NULL, NULL),
+    ('80000000-0000-4000-8000-000000000003', 'reg_f_call_frequency', 'At most 7 calls in 7 days',
+     'More than seven telephone calls within seven consecutive days is presumed harassment: the eighth is refused.',
+     'frequency_cap', 'phone', NULL, 'US', '{"max_attempts": 7, "window_days": 7}',
+     '12 CFR 1006.14(b)(2)(i)(A)', true, NULL, NULL, 'us-regulation-f'),
+    ('80000000-0000-4000-8000-000000000004', 'reg_f_conversation_cooldown', 'No call within 7 days after a phone conversation',
+     'No telephone call within seven days after engaging in a telephone conversation with the consumer.',
+     'conversation_cooldown', 'phone', NULL, 'US', '{"days": 7, "after_outcomes": ["answered"]}',
+     '12 CFR 1006.14(b)(2)(i)(B)', true, NULL, NULL, 'us-regulation-f'),
+    ('80000000-0000-4000-8000-000000000005', 'ma_call_frequency', 'At most 2 calls in 7 days (Massachusetts)',
+     'No more than two telephone communications initiated with the debtor in each seven-day period.',
+     'frequency_cap', 'phone', NULL, 'US-MA', '{"max_attempts": 2, "window_days": 7}',
+     '940 CMR 7.04(1)(f)', true, NULL, NULL, 'us-massachusetts'),
     ('80000000-0000-4000-8000-000000000006', 'holiday_blackout', 'Holiday blackout',
      'No collection contact on Christmas Day, Boxing Day and New Year''s Day (customer''s local date).',
-     'blackout_dates', 'all', '*',
+     'blackout_dates', 'all', NULL, '*',
      jsonb_build_object('dates', jsonb_build_array(
          to_char(current_date, 'YYYY') || '-01-01',
          to_char(current_date, 'YYYY') || '-12-25',
          to_char(current_date, 'YYYY') || '-12-26',
          to_char(current_date + interval '1 year', 'YYYY') || '-01-01')),
-     NULL, true, NULL, NULL),
+     NULL, true, NULL, NULL, NULL),
     ('80000000-0000-4000-8000-000000000007', 'email_frequency_cap', 'Email: 3 in 7 days',
      'Internal policy: at most three collection emails per customer in any seven days.',
-     'frequency_cap', 'email', '*', '{"max_attempts": 3, "window_days": 7}',
-     NULL, true, NULL, NULL),
+     'frequency_cap', 'email', NULL, '*', '{"max_attempts": 3, "window_days": 7}',
+     NULL, true, NULL, NULL, NULL),
     ('80000000-0000-4000-8000-000000000008', 'sms_frequency_cap', 'SMS: 2 in 7 days',
      'Internal policy: at most two collection text messages per customer in any seven days.',
-     'frequency_cap', 'sms', '*', '{"max_attempts": 2, "window_days": 7}',
-     NULL, true, NULL, NULL)
+     'frequency_cap', 'sms', NULL, '*', '{"max_attempts": 2, "window_days": 7}',
+     NULL, true, NULL, NULL, NULL)
 ON CONFLICT DO NOTHING;
 
 -- ---------------------------------------------------------------------------

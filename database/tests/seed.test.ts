@@ -385,7 +385,7 @@ describe('seed 001_seed_test_data.sql', () => {
       );
       expect(rules).toEqual([
         {
-          code: 'us_ma_call_frequency',
+          code: 'ma_call_frequency',
           rule_type: 'frequency_cap',
           channel: 'phone',
           jurisdiction: 'US-MA',
@@ -393,15 +393,7 @@ describe('seed 001_seed_test_data.sql', () => {
           citation: expect.any(String),
         },
         {
-          code: 'us_reg_f_call_cooldown',
-          rule_type: 'conversation_cooldown',
-          channel: 'phone',
-          jurisdiction: 'US',
-          parameters: { days: 7, after_outcomes: ['answered'] },
-          citation: expect.stringMatching(/^12 CFR 1006/),
-        },
-        {
-          code: 'us_reg_f_call_frequency',
+          code: 'reg_f_call_frequency',
           rule_type: 'frequency_cap',
           channel: 'phone',
           jurisdiction: 'US',
@@ -409,11 +401,20 @@ describe('seed 001_seed_test_data.sql', () => {
           citation: expect.stringMatching(/^12 CFR 1006/),
         },
         {
-          code: 'us_reg_f_call_window',
+          // calls and texts (channels phone and sms): channel says 'all' for older readers
+          code: 'reg_f_contact_hours',
           rule_type: 'contact_window',
-          channel: 'phone',
+          channel: 'all',
           jurisdiction: 'US',
           parameters: { start: '08:00', end: '21:00' },
+          citation: expect.stringMatching(/^12 CFR 1006/),
+        },
+        {
+          code: 'reg_f_conversation_cooldown',
+          rule_type: 'conversation_cooldown',
+          channel: 'phone',
+          jurisdiction: 'US',
+          parameters: { days: 7, after_outcomes: ['answered'] },
           citation: expect.stringMatching(/^12 CFR 1006/),
         },
         {
