@@ -3,6 +3,7 @@ import type { CallContext } from '@cec/context';
 import { Violations } from '@cec/errors';
 import { inTransaction, recordAuditEvents, sql } from '@cec/orm';
 import type { Channel, Outcome } from '../domain/types';
+import { actorName, lockCustomers } from './call-rows';
 
 /** A contact attempt as campaigns reports it. */
 export interface AttemptInput {
@@ -13,8 +14,6 @@ export interface AttemptInput {
   outcome: Outcome;
   decisionId?: string;
 }
-
-const actorName = (call: CallContext): string => `${call.actor.type}:${call.actor.id}`;
 
 /** compliance_contact_attempts: what caps and cool-downs count; an attempt with its decision consumes the decision's reservation. */
 export class AttemptStore {
@@ -29,11 +28,7 @@ export class AttemptStore {
   async record(attempts: AttemptInput[], call: CallContext): Promise<number> {
     return inTransaction(this.orm.em.fork() as EntityManager, call, async (tx) => {
       const customerIds = [...new Set(attempts.map((a) => a.customerId))].sort();
-      await sql(
-        tx,
-        "SELECT count(pg_advisory_xact_lock(hashtext('compliance_customer'), hashtext(id))) FROM (SELECT id FROM unnest(?::text[]) id ORDER BY id) ids",
-        [customerIds],
-      );
+      await lockCustomers(tx, customerIds);
       await this.checkDecisions(tx, attempts);
       const inserted = await sql<{ attempt_id: string; decision_id: string | null; customer_id: string; channel: string; attempted_at: string; outcome: string }>(
         tx,

@@ -5,6 +5,7 @@ import { NotFoundError } from '@cec/errors';
 import { inTransaction, recordAuditEvents, sql } from '@cec/orm';
 import type { Channel, CustomerFacts, Decision, Outcome, PastContact, Rule } from '../domain/types';
 import { DECISION_COLUMNS, decisionRecordOf, type DecisionRecord, type DecisionRow } from './decision-rows';
+import { actorName, lockCustomers } from './call-rows';
 import type { RuleStore } from './rule-store';
 import type { RuleRecord } from './rule-rows';
 
@@ -24,8 +25,6 @@ export interface Decider {
   decide(input: { rules: Rule[]; customer: CustomerFacts; channel: Channel; at: Date; history: PastContact[]; optedOut: boolean }): Decision;
 }
 
-const actorName = (call: CallContext): string => `${call.actor.type}:${call.actor.id}`;
-
 /**
  * Decisions, reservations and the contact history they count. A batch is decided in one
  * transaction holding a lock per customer (taken in id order, so batches never deadlock):
@@ -43,11 +42,7 @@ export class DecisionStore {
   async decide(checks: ContactCheck[], facts: Map<string, CustomerFacts>, decider: Decider, call: CallContext): Promise<DecisionRecord[]> {
     return inTransaction(this.orm.em.fork() as EntityManager, call, async (tx) => {
       const customerIds = [...new Set(checks.map((c) => c.customerId))].sort();
-      await sql(
-        tx,
-        "SELECT count(pg_advisory_xact_lock(hashtext('compliance_customer'), hashtext(id))) FROM (SELECT id FROM unnest(?::text[]) id ORDER BY id) ids",
-        [customerIds],
-      );
+      await lockCustomers(tx, customerIds);
 
       // A retried check (same request id) gets the decision it was given, and reserves nothing more.
       const requestIds = checks.map((c) => c.requestId).filter((id): id is string => Boolean(id));

@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { CallContext } from '@cec/context';
 import { createOnce, inTransaction, pgTimestamp, pgTimestampRequired, recordAuditEvent, sql } from '@cec/orm';
 import type { Channel } from '../domain/types';
+import { actorName } from './call-rows';
 
 export type OptOutChannel = Channel | 'all';
 
@@ -74,7 +75,7 @@ export class OptOutStore {
             tx,
             `INSERT INTO opt_out_events AS o (customer_id, channel, kind, source, reason, effective_at, expires_at, recorded_by, request_id)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
-            [input.customerId, input.channel, input.kind, input.source, input.reason, input.effectiveAt, input.expiresAt, `${call.actor.type}:${call.actor.id}`, requestId ?? null],
+            [input.customerId, input.channel, input.kind, input.source, input.reason, input.effectiveAt, input.expiresAt, actorName(call), requestId ?? null],
           );
           await recordAuditEvent(tx, {
             entityType: 'customer',

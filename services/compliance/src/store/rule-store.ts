@@ -3,6 +3,7 @@ import type { CallContext } from '@cec/context';
 import { AbortedError, AlreadyExistsError, NotFoundError } from '@cec/errors';
 import { createOnce, inTransaction, recordAuditEvent, sql } from '@cec/orm';
 import { ComplianceRuleEntity, type ComplianceRuleRow } from '../entities';
+import { actorName } from './call-rows';
 import { RULE_COLUMNS, ruleRecordOf, type RuleRecord, type RuleRow } from './rule-rows';
 
 /** What a rule says: everything but its identity, version and times. */
@@ -31,8 +32,6 @@ export interface RuleFilters {
   active?: boolean;
   customerId?: string;
 }
-
-const actorName = (call: CallContext): string => `${call.actor.type}:${call.actor.id}`;
 
 /** compliance_rules and their versions. Changes are units of work on the entity, audited in the same transaction. */
 export class RuleStore {
