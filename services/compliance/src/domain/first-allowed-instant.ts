@@ -36,17 +36,28 @@ export function firstAllowedInstant<R>(checks: readonly RuleCheck<R>[], from: nu
   const blocking: Blocking<R>[] = [];
   let t = from;
   for (let step = 0; step < MAX_SEARCH_STEPS; step++) {
-    const now = checks.flatMap(({ rule, check }) => {
+    // Plain loops: this runs for every step of every evaluation.
+    const now: Blocking<R>[] = [];
+    let never = false;
+    let next = Number.NEGATIVE_INFINITY;
+    for (const { rule, check } of checks) {
       const blocked = check(t);
-      return blocked ? [{ rule, blocked, at: t }] : [];
-    });
-    for (const b of now) if (!blocking.some((seen) => seen.rule === b.rule)) blocking.push(b);
+      if (!blocked) continue;
+      now.push({ rule, blocked, at: t });
+      if (blocked.next === null) never = true;
+      else next = Math.max(next, blocked.next);
+      if (!seen(blocking, rule)) blocking.push(now[now.length - 1]);
+    }
     if (!now.length) return { allowedAt: t, blocking, lastBlocking: [] };
-    if (now.some((b) => b.blocked.next === null)) return { allowedAt: null, stoppedBy: 'never', blocking, lastBlocking: now };
-    const next = Math.max(...now.map((b) => b.blocked.next as number));
+    if (never) return { allowedAt: null, stoppedBy: 'never', blocking, lastBlocking: now };
     if (next > horizonEnd) return { allowedAt: null, stoppedBy: 'horizon', blocking, lastBlocking: now };
     // Every proposal is after t; the max() guards the loop should a check ever break that.
     t = Math.max(next, t + 1);
   }
   return { allowedAt: null, stoppedBy: 'iterations', blocking, lastBlocking: [] };
+}
+
+function seen<R>(blocking: readonly Blocking<R>[], rule: R): boolean {
+  for (const b of blocking) if (b.rule === rule) return true;
+  return false;
 }

@@ -11,10 +11,15 @@ import type { Channel, FrequencyCapParameters } from './types';
 /** The instants of the contacts that count against the cap at `t`, oldest first. */
 export function countedContacts(p: FrequencyCapParameters, channels: readonly Channel[], history: readonly ContactAt[], t: number): number[] {
   const windowMs = p.windowDays * DAY_MS;
-  return history
-    .filter((c) => channels.includes(c.channel) && c.ms > t - windowMs && c.ms <= t && (!p.countedOutcomes || p.countedOutcomes.includes(c.outcome)))
-    .map((c) => c.ms)
-    .sort((a, b) => a - b);
+  const times: number[] = [];
+  let ascending = true;
+  for (const c of history) {
+    if (channels.includes(c.channel) && c.ms > t - windowMs && c.ms <= t && (!p.countedOutcomes || p.countedOutcomes.includes(c.outcome))) {
+      if (times.length && c.ms < times[times.length - 1]) ascending = false;
+      times.push(c.ms);
+    }
+  }
+  return ascending ? times : times.sort((a, b) => a - b);
 }
 
 export function checkFrequencyCap(

@@ -1,12 +1,16 @@
 /**
- * Local-time helpers over temporal-polyfill. Instants are epoch milliseconds here; every
- * conversion to a wall clock goes through Temporal, so daylight saving and odd offsets
- * (+05:45, +09:30/+10:30) are the zone database's, never arithmetic on hours.
+ * Local-time helpers. Instants are epoch milliseconds; every offset comes from the zone
+ * database through Temporal (cached by zone-clock.ts), so daylight saving and odd offsets
+ * (+05:45, +09:30/+10:30) are the zone database's, never arithmetic on hours. Wall-clock
+ * fields are plain arithmetic on the instant plus its offset (civil.ts).
  */
 import { Temporal } from 'temporal-polyfill';
+import { DAY_MS, dateText, dayOf } from './civil';
+import { clockFor } from './zone-clock';
 
 /** 24 hours. Windows and cool-downs measured in "days" are days × DAY_MS of elapsed time. */
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
+export const MINUTE_MS = 60_000;
 
 // Zone names come from customer profiles: the cache is bounded so junk cannot grow it forever.
 const validZones = new Map<string, boolean>();
@@ -29,37 +33,45 @@ export function isTimeZone(zone: string): boolean {
   return known;
 }
 
-export function zoned(ms: number, zone: string): Temporal.ZonedDateTime {
-  return Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
-}
-
-export function localDate(ms: number, zone: string): Temporal.PlainDate {
-  return zoned(ms, zone).toPlainDate();
-}
-
-/** The first instant of a local date (midnight, or the end of a gap when midnight is skipped). */
-export function startOfLocalDay(date: Temporal.PlainDate, zone: string): number {
-  return date.toZonedDateTime({ timeZone: zone }).epochMilliseconds;
-}
-
-/** Milliseconds since local midnight on the wall clock (what the clock on the wall shows). */
-export function wallClockMs(z: Temporal.ZonedDateTime): number {
-  return ((z.hour * 60 + z.minute) * 60 + z.second) * 1000 + z.millisecond;
-}
+const HH_MM = /^\d\d:\d\d$/;
 
 /** 'HH:MM' (or '24:00') as minutes after midnight. The format is checked by rule-parameters. */
 export function minutesOf(hhmm: string): number {
+  if (HH_MM.test(hhmm)) return ((hhmm.charCodeAt(0) - 48) * 10 + hhmm.charCodeAt(1) - 48) * 60 + (hhmm.charCodeAt(3) - 48) * 10 + hhmm.charCodeAt(4) - 48;
   const [h, m] = hhmm.split(':').map(Number);
   return h * 60 + m;
 }
 
-const pad = (n: number): string => String(n).padStart(2, '0');
+const pad = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+// The last offset written (one zone's offsets, over and over).
+let lastOffset = Number.NaN;
+let lastOffsetText = '';
+
+/** '+05:45', '-04:00', '+00:00' ('-00:44:30' with seconds): Temporal's ZonedDateTime#offset. */
+export function offsetText(offsetMs: number): string {
+  if (offsetMs === lastOffset) return lastOffsetText;
+  const abs = Math.abs(offsetMs) / 1000;
+  const seconds = abs % 60;
+  const minutes = ((abs - seconds) / 60) % 60;
+  const hours = Math.floor(abs / 3600);
+  lastOffsetText = `${offsetMs < 0 ? '-' : '+'}${pad(hours)}:${pad(minutes)}${seconds ? `:${pad(seconds)}` : ''}`;
+  lastOffset = offsetMs;
+  return lastOffsetText;
+}
 
 /** "2026-03-09 08:00 (UTC-04:00)": the wall clock with its offset, unambiguous in a repeated hour. */
 export function formatLocal(ms: number, zone: string): string {
-  const z = zoned(ms, zone);
-  const seconds = z.second || z.millisecond ? `:${pad(z.second)}` : '';
-  return `${z.toPlainDate().toString()} ${pad(z.hour)}:${pad(z.minute)}${seconds} (UTC${z.offset})`;
+  const offset = clockFor(zone).offsetAt(ms);
+  const local = ms + offset;
+  const day = dayOf(local);
+  const wall = local - day * DAY_MS;
+  const millisecond = wall % 1000;
+  const second = ((wall - millisecond) / 1000) % 60;
+  const minute = Math.floor(wall / 60_000) % 60;
+  const hour = Math.floor(wall / 3_600_000);
+  const seconds = second || millisecond ? `:${pad(second)}` : '';
+  return `${dateText(day)} ${pad(hour)}:${pad(minute)}${seconds} (UTC${offsetText(offset)})`;
 }
 
 export function formatUtc(ms: number): string {
