@@ -7,6 +7,26 @@ import type { RuleRecord } from './store/rule-rows';
 import { scopeOf } from './rpc/rule-messages';
 import { trustedTimeZone } from './domain/profile-time-zone';
 
+/**
+ * Rules as the domain reads them, by id and version: a version never changes (the database
+ * numbers every change anew), so a parsed version can be kept. Bounded: cleared when full.
+ */
+const parsed = new Map<string, Rule>();
+const MAX_PARSED = 10_000;
+
+/** A stored rule as the domain reads it, parsed once per version. */
+export function cachedRuleOf(record: RuleRecord): Rule {
+  // is_active and the effective dates are part of a version too; the key covers what can differ.
+  const key = `${record.id}:${record.version}`;
+  let rule = parsed.get(key);
+  if (!rule) {
+    rule = ruleOf(record);
+    if (parsed.size >= MAX_PARSED) parsed.clear();
+    parsed.set(key, rule);
+  }
+  return rule;
+}
+
 /** A stored rule as the domain reads it. Parameters that no longer read (hand-edited rows) are an error, never ignored. */
 export function ruleOf(record: RuleRecord): Rule {
   const v = new Violations();
@@ -30,7 +50,7 @@ export function ruleOf(record: RuleRecord): Rule {
 
 /** The domain's evaluation, as the decision store asks for it. */
 export const decider: Decider = {
-  toRule: ruleOf,
+  toRule: cachedRuleOf,
   lookbackDays(rules) {
     let days = 0;
     for (const rule of rules) {

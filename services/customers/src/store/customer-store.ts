@@ -357,8 +357,9 @@ export class CustomerStore {
 
   /** Customers and profiles for ids, in the order given; NOT_FOUND naming every unknown id. */
   async getMany(ids: string[]): Promise<CustomerRecord[]> {
-    // One placeholder per id: the driver expands an array bound to a single "?" into a list.
-    const records = await this.read(`c.id IN (${ids.map(() => '?').join(', ')})`, ids);
+    // One array parameter: the statement text is the same for any number of ids, so PostgreSQL
+    // parses and plans one statement rather than one per batch size.
+    const records = await this.read('c.id = ANY(?::uuid[])', [ids]);
     const byId = new Map(records.map((r) => [r.customer.id, r]));
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length) throw new NotFoundError(`customers not found: ${missing.join(', ')}`);
