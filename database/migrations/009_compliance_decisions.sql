@@ -198,22 +198,25 @@ CREATE TRIGGER trg_opt_outs_mirror AFTER INSERT OR UPDATE OF revoked_at ON opt_o
 
 -- An opt-out is in force for a channel at an instant when it names the channel (or all), took
 -- effect by then, has not expired, and no opt-in for the channel (or all) came after it.
+-- Not SECURITY DEFINER and no SET search_path (every name is schema-qualified): such a function is
+-- planned again for every statement that calls it, and compliance calls it once per check.
+-- Callers need SELECT on opt_out_events (compliance_svc has it; check_opt_out_status runs as owner).
 CREATE FUNCTION opt_out_in_force(p_customer_id uuid, p_channel text, p_at timestamptz) RETURNS uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+LANGUAGE sql STABLE AS $$
     SELECT o.id
       FROM public.opt_out_events o
-     WHERE o.customer_id = p_customer_id
-       AND o.kind = 'opt_out'
-       AND o.channel IN (p_channel, 'all')
-       AND o.effective_at <= p_at
-       AND (o.expires_at IS NULL OR o.expires_at > p_at)
+     WHERE o.customer_id OPERATOR(pg_catalog.=) p_customer_id
+       AND o.kind OPERATOR(pg_catalog.=) 'opt_out'
+       AND (o.channel OPERATOR(pg_catalog.=) p_channel OR o.channel OPERATOR(pg_catalog.=) 'all')
+       AND o.effective_at OPERATOR(pg_catalog.<=) p_at
+       AND (o.expires_at IS NULL OR o.expires_at OPERATOR(pg_catalog.>) p_at)
        AND NOT EXISTS (
                SELECT 1 FROM public.opt_out_events i
-                WHERE i.customer_id = p_customer_id
-                  AND i.kind = 'opt_in'
-                  AND i.channel IN (p_channel, 'all')
-                  AND i.effective_at >= o.effective_at
-                  AND i.effective_at <= p_at)
+                WHERE i.customer_id OPERATOR(pg_catalog.=) p_customer_id
+                  AND i.kind OPERATOR(pg_catalog.=) 'opt_in'
+                  AND (i.channel OPERATOR(pg_catalog.=) p_channel OR i.channel OPERATOR(pg_catalog.=) 'all')
+                  AND i.effective_at OPERATOR(pg_catalog.>=) o.effective_at
+                  AND i.effective_at OPERATOR(pg_catalog.<=) p_at)
      ORDER BY o.effective_at DESC, o.recorded_at DESC
      LIMIT 1;
 $$;
