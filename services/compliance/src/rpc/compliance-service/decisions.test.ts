@@ -85,6 +85,17 @@ describe('CheckContact', () => {
     expect(await h.db.query('SELECT count(*)::int AS n FROM contact_reservations WHERE customer_id = $1', [customerId])).toEqual([{ n: 1 }]);
   });
 
+  it('a reservation no attempt consumed stops counting once it expires', async () => {
+    const customerId = await newCustomer();
+    await customerRule(customerId, { channels: [Channel.CHANNEL_EMAIL], parameters: { $case: 'frequencyCap', value: { maxAttempts: 1, windowDays: 7, countedOutcomes: [] } } });
+    const first = (await check(customerId, Channel.CHANNEL_EMAIL)).decision;
+    expect(first?.result).toBe(DecisionResult.DECISION_RESULT_ALLOW);
+    expect((await check(customerId, Channel.CHANNEL_EMAIL)).decision?.result).toBe(DecisionResult.DECISION_RESULT_DEFER);
+    // As if RESERVATION_TTL_MS had passed without an attempt for it.
+    await h.db.query("UPDATE contact_reservations SET expires_at = slot_at + interval '1 millisecond' WHERE decision_id = $1", [first?.id]);
+    expect((await check(customerId, Channel.CHANNEL_EMAIL)).decision?.result).toBe(DecisionResult.DECISION_RESULT_ALLOW);
+  });
+
   it('a retried check with the same request_id returns the first decision and reserves nothing more', async () => {
     const customerId = await newCustomer();
     const requestId = randomUUID();
