@@ -27,16 +27,9 @@ import { Client, Pool } from 'pg';
 import { withUser } from '@cec/db';
 import { startAuditSequencer, type AuditSequencer } from '@cec/orm';
 import { createBenchDatabase, withClient, type BenchDatabase } from './database';
+import { envNumber } from '../shared/env';
 
 const GOAL = 0.8;
-
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
-  return value;
-}
 
 const settings = {
   seconds: envNumber('BENCH_SECONDS', 16, 1),

@@ -22,17 +22,10 @@ import { createBenchDatabase, customerIds, runSetupSql, seed, type BenchDatabase
 import { runLoad, summarise, type LoadResult, type Summary } from './load';
 import { freePort } from '@cec/db';
 import { startTs, waitUntilReady, type Child } from './processes';
+import { envNumber } from '../shared/env';
 
 const ROOT = resolve(__dirname, '..', '..');
 const GOAL = 0.7;
-
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
-  return value;
-}
 
 const settings = {
   seconds: envNumber('BENCH_SECONDS', 10, 1),
