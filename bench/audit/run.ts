@@ -27,7 +27,7 @@ import { Client, Pool } from 'pg';
 import { withUser } from '@cec/db';
 import { startAuditSequencer, type AuditSequencer } from '@cec/orm';
 import { createBenchDatabase, withClient, type BenchDatabase } from './database';
-import { envNumber } from '../shared/env';
+import { envNumber } from '../common/env';
 
 const GOAL = 0.8;
 

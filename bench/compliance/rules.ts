@@ -6,7 +6,7 @@
  */
 import { Metadata } from '@grpc/grpc-js';
 import { complianceV1 } from '@cec/proto';
-import { unary, type Unary } from '../shared/grpc';
+import { unary, type Unary } from '../common/grpc';
 
 const { Channel: C, ScopeKind: S } = complianceV1;
 

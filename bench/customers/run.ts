@@ -22,7 +22,7 @@ import { createBenchDatabase, customerIds, runSetupSql, seed, type BenchDatabase
 import { runLoad, summarise, type LoadResult, type Summary } from './load';
 import { freePort } from '@cec/db';
 import { startTs, waitUntilReady, type Child } from './processes';
-import { envNumber } from '../shared/env';
+import { envNumber } from '../common/env';
 
 const ROOT = resolve(__dirname, '..', '..');
 const GOAL = 0.7;
