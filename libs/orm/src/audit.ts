@@ -26,25 +26,16 @@ export interface AuditEvent {
  * the hash chain once it has committed. Returns the event's id.
  */
 export async function recordAuditEvent(em: EntityManager, event: AuditEvent): Promise<string> {
-  const rows =
-    event.eventId === undefined
-      ? await sql<{ id: string }>(em, 'SELECT log_audit_event(?, ?, ?, ?, ?, ?::jsonb) AS id', [
-          event.entityType,
-          event.entityId,
-          event.action,
-          event.actor.type,
-          event.actor.id,
-          JSON.stringify(event.details),
-        ])
-      : await sql<{ id: string }>(em, 'SELECT log_audit_event(?, ?, ?, ?, ?, ?::jsonb, ?::uuid) AS id', [
-          event.entityType,
-          event.entityId,
-          event.action,
-          event.actor.type,
-          event.actor.id,
-          JSON.stringify(event.details),
-          event.eventId,
-        ]);
+  // A NULL event id makes log_audit_event give the event a new id.
+  const rows = await sql<{ id: string }>(em, 'SELECT log_audit_event(?, ?, ?, ?, ?, ?::jsonb, ?::uuid) AS id', [
+    event.entityType,
+    event.entityId,
+    event.action,
+    event.actor.type,
+    event.actor.id,
+    JSON.stringify(event.details),
+    event.eventId ?? null,
+  ]);
   return rows[0].id;
 }
 

@@ -5,7 +5,7 @@ import { isUuid, optionalUuid, requireUuid, text } from '@cec/validation';
 import { PRESETS, presetByName } from '../domain/presets';
 import type { RuleContent, RuleStore } from '../store/rule-store';
 import { channels, ruleTypes, scopeKinds } from './enums';
-import { presetRuleContent, presetRuleToProto, ruleContentFromProto, ruleToProto } from './rule-messages';
+import { CASE_TYPE, presetRuleContent, presetRuleToProto, ruleContentFromProto, ruleToProto } from './rule-messages';
 
 /** The fields UpdateRule may change (AIP-134 paths); code and type never change. */
 const UPDATABLE = ['name', 'description', 'citation', 'channels', 'scope', 'parameters', 'effective_from', 'effective_to'] as const;
@@ -101,7 +101,7 @@ export function complianceRuleService(store: RuleStore): AsyncService<compliance
           if (paths.has('effective_from')) merged.effectiveFrom = r.effectiveFrom;
           if (paths.has('effective_to')) merged.effectiveTo = r.effectiveTo;
           const check = new Violations();
-          if (paths.has('parameters') && r.parameters && TYPE_OF_CASE[r.parameters.$case] !== current.ruleType) {
+          if (paths.has('parameters') && r.parameters && CASE_TYPE[r.parameters.$case] !== current.ruleType) {
             check.add('rule.parameters', `cannot change the rule type (${current.ruleType}); deactivate this rule and create another`);
           }
           const content = ruleContentFromProto(merged, check, 'rule.');
@@ -152,11 +152,3 @@ export function complianceRuleService(store: RuleStore): AsyncService<compliance
     },
   };
 }
-
-const TYPE_OF_CASE: Record<string, string> = {
-  contactWindow: 'contact_window',
-  frequencyCap: 'frequency_cap',
-  conversationCooldown: 'conversation_cooldown',
-  blackoutDates: 'blackout_dates',
-  channelBlock: 'channel_block',
-};

@@ -10,7 +10,8 @@ import { channels, outcomes, ruleTypes, scopeKinds } from './enums';
 
 type Parameters = complianceV1.ComplianceRule['parameters'];
 
-const CASE_TYPE: Record<NonNullable<Parameters>['$case'], RuleType> = {
+/** The rule type each case of the oneof `parameters` sets. */
+export const CASE_TYPE: Record<NonNullable<Parameters>['$case'], RuleType> = {
   contactWindow: 'contact_window',
   frequencyCap: 'frequency_cap',
   conversationCooldown: 'conversation_cooldown',

@@ -22,24 +22,29 @@ export interface RuleRow {
   updated_by: string | null;
 }
 
-/** One version of a rule, as the store answers it. */
-export interface RuleRecord {
-  id: string;
-  version: number;
+/** What a rule says: everything but its identity, version and times. */
+export interface RuleContent {
   code: string;
   name: string;
   description: string | null;
   citation: string | null;
   ruleType: string;
   channels: string[];
+  /** '*', 'US' or 'US-MA'; '*' for a customer rule. */
   jurisdiction: string;
   customerId: string | null;
-  /** As stored: snake_case keys. */
+  /** As stored (snake_case keys). */
   parameters: Record<string, unknown>;
-  isActive: boolean;
   effectiveFrom: string | null;
   effectiveTo: string | null;
   preset: string | null;
+}
+
+/** One version of a rule, as the store answers it: what it says, and its identity, state and times. */
+export interface RuleRecord extends RuleContent {
+  id: string;
+  version: number;
+  isActive: boolean;
   createdAt: Date;
   /** When this version was made. */
   updatedAt: Date;

@@ -4,25 +4,9 @@ import { AbortedError, AlreadyExistsError, NotFoundError } from '@cec/errors';
 import { createOnce, inTransaction, recordAuditEvent, sql } from '@cec/orm';
 import { ComplianceRuleEntity, type ComplianceRuleRow } from '../entities';
 import { actorName } from './call-rows';
-import { RULE_COLUMNS, ruleRecordOf, type RuleRecord, type RuleRow } from './rule-rows';
+import { RULE_COLUMNS, ruleRecordOf, type RuleContent, type RuleRecord, type RuleRow } from './rule-rows';
 
-/** What a rule says: everything but its identity, version and times. */
-export interface RuleContent {
-  code: string;
-  name: string;
-  description: string | null;
-  citation: string | null;
-  ruleType: string;
-  channels: string[];
-  /** '*', 'US' or 'US-MA'; '*' for a customer rule. */
-  jurisdiction: string;
-  customerId: string | null;
-  /** As stored (snake_case keys). */
-  parameters: Record<string, unknown>;
-  effectiveFrom: string | null;
-  effectiveTo: string | null;
-  preset: string | null;
-}
+export type { RuleContent } from './rule-rows';
 
 export interface RuleFilters {
   ruleType?: string;
