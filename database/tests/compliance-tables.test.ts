@@ -3,9 +3,8 @@
  * the mirror of the older opt_outs table), check_opt_out_status over it, and the append-only
  * decision tables.
  */
-import { Client } from 'pg';
 import { useTestDatabase } from '@cec/testing';
-import { insertFixtures, type Fixtures } from './fixtures';
+import { asRole, insertFixtures, type Fixtures } from './fixtures';
 
 describe('migration 009: compliance decisions', () => {
   const db = useTestDatabase();
@@ -15,15 +14,6 @@ describe('migration 009: compliance decisions', () => {
     f = await insertFixtures(db, '-009');
   });
 
-  async function asRole<T>(role: string, work: (c: Client) => Promise<T>): Promise<T> {
-    const client = new Client({ connectionString: db.urlAs(role) });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  }
 
   it('numbers rule versions itself and keeps each version readable; code and type never change', async () => {
     const [rule] = await db.query<{ id: string; version: number; channels: string[] }>(
@@ -78,7 +68,7 @@ describe('migration 009: compliance decisions', () => {
       "INSERT INTO compliance_decisions (customer_id, channel, proposed_at, result) VALUES ($1, 'email', now(), 'allow') RETURNING id",
       [f.customerId],
     );
-    await asRole('compliance_svc', async (c) => {
+    await asRole(db, 'compliance_svc', async (c) => {
       await expect(c.query("UPDATE compliance_decisions SET result = 'deny' WHERE id = $1", [decision.id])).rejects.toMatchObject({ code: '42501' });
       await expect(c.query('DELETE FROM compliance_decisions WHERE id = $1', [decision.id])).rejects.toMatchObject({ code: '42501' });
       await c.query("INSERT INTO contact_reservations (decision_id, customer_id, channel, slot_at, expires_at) VALUES ($1, $2, 'email', now(), now() + interval '1 hour')", [

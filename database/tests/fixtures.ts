@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { TestDatabase } from '@cec/testing';
 
 /** One valid row in every domain table, with created_at/updated_at far in the past. */
@@ -73,4 +74,15 @@ export async function insertFixtures(db: TestDatabase, suffix = ''): Promise<Fix
   return {
     customerId, profileId, paymentRecordId, agentId, campaignId, taskId, templateId, contactAttemptId, optOutId, complianceRuleId,
   };
+}
+
+/** Runs `work` on a connection of its own to `db` as `role` (a service role), closed afterwards. */
+export async function asRole<T>(db: TestDatabase, role: string, work: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: db.urlAs(role) });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }

@@ -1,6 +1,5 @@
-import { Client } from 'pg';
 import { useTestDatabase } from '@cec/testing';
-import { insertFixtures } from './fixtures';
+import { asRole, insertFixtures } from './fixtures';
 
 // Ownership, as in docs/architecture.md: each service is the only writer of its tables.
 const OWNS: Record<string, string[]> = {
@@ -25,22 +24,13 @@ describe('service roles', () => {
     await insertFixtures(db);
   });
 
-  async function as<T>(role: string, work: (c: Client) => Promise<T>): Promise<T> {
-    const client = new Client({ connectionString: db.urlAs(role) });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  }
 
   describe.each(Object.keys(OWNS))('%s', (role) => {
     const own = OWNS[role];
     const foreign = ALL_TABLES.filter((t) => !own.includes(t) && !(role === 'compliance_svc' && t === 'audit_logs'));
 
     it('reads and writes its own tables', async () => {
-      await as(role, async (c) => {
+      await asRole(db, role, async (c) => {
         for (const table of own) {
           await c.query(`SELECT * FROM ${table} LIMIT 1`);
           await c.query('BEGIN');
@@ -52,7 +42,7 @@ describe('service roles', () => {
     });
 
     it("is refused every other domain's table (42501)", async () => {
-      await as(role, async (c) => {
+      await asRole(db, role, async (c) => {
         for (const table of foreign) {
           await expect(c.query(`SELECT 1 FROM ${table} LIMIT 1`)).rejects.toMatchObject({ code: '42501' });
           await expect(c.query(`DELETE FROM ${table}`)).rejects.toMatchObject({ code: '42501' });
@@ -61,7 +51,7 @@ describe('service roles', () => {
     });
 
     it('cannot delete or truncate even its own rows', async () => {
-      await as(role, async (c) => {
+      await asRole(db, role, async (c) => {
         for (const table of own) {
           await expect(c.query(`DELETE FROM ${table}`)).rejects.toMatchObject({ code: '42501' });
           await expect(c.query(`TRUNCATE ${table}`)).rejects.toMatchObject({ code: '42501' });
@@ -70,7 +60,7 @@ describe('service roles', () => {
     });
 
     it('reads only the views it serves', async () => {
-      await as(role, async (c) => {
+      await asRole(db, role, async (c) => {
         for (const view of ALL_VIEWS) {
           const query = c.query(`SELECT * FROM ${view} LIMIT 1`);
           if (SERVES[role].includes(view)) await query;
@@ -80,7 +70,7 @@ describe('service roles', () => {
     });
 
     it('records audit events through log_audit_event, with an event id, and in bulk through log_audit_events', async () => {
-      await as(role, async (c) => {
+      await asRole(db, role, async (c) => {
         const { rows } = await c.query("SELECT log_audit_event('service', NULL, 'checked', 'service', $1) AS id", [role]);
         expect(rows[0].id).toMatch(/^[0-9a-f-]{36}$/);
         const once = await c.query("SELECT log_audit_event('service', NULL, 'checked', 'service', $1, '{}', gen_random_uuid()) AS id", [role]);
@@ -96,32 +86,32 @@ describe('service roles', () => {
     });
 
     it('cannot create objects', async () => {
-      await as(role, async (c) => {
+      await asRole(db, role, async (c) => {
         await expect(c.query('CREATE TABLE sneaky (id int)')).rejects.toMatchObject({ code: '42501' });
       });
     });
   });
 
   it('lets only compliance verify the audit chain and check opt-outs', async () => {
-    await as('compliance_svc', async (c) => {
+    await asRole(db, 'compliance_svc', async (c) => {
       await c.query('SELECT * FROM verify_audit_chain()');
       await c.query("SELECT check_opt_out_status(gen_random_uuid(), 'email')");
     });
-    await as('customers_svc', async (c) => {
+    await asRole(db, 'customers_svc', async (c) => {
       await expect(c.query('SELECT * FROM verify_audit_chain()')).rejects.toMatchObject({ code: '42501' });
       await expect(c.query("SELECT check_opt_out_status(gen_random_uuid(), 'email')")).rejects.toMatchObject({ code: '42501' });
     });
   });
 
   it('lets only compliance run the audit sequencer and read how far the chain is sealed', async () => {
-    await as('compliance_svc', async (c) => {
+    await asRole(db, 'compliance_svc', async (c) => {
       const { rows } = await c.query('SELECT seal_audit_chain(10) AS sealed');
       expect(typeof rows[0].sealed).toBe('number');
       await c.query('SELECT * FROM audit_chain_status()');
       await c.query('SELECT * FROM audit_chain_head()');
     });
     for (const role of ['customers_svc', 'campaigns_svc', 'metrics_svc']) {
-      await as(role, async (c) => {
+      await asRole(db, role, async (c) => {
         await expect(c.query('SELECT seal_audit_chain()')).rejects.toMatchObject({ code: '42501' });
         await expect(c.query('SELECT * FROM audit_chain_status()')).rejects.toMatchObject({ code: '42501' });
       });
@@ -129,8 +119,8 @@ describe('service roles', () => {
   });
 
   it('lets customers compute risk, and nobody else', async () => {
-    await as('customers_svc', (c) => c.query("SELECT calculate_customer_risk_score(id) FROM customers"));
-    await as('campaigns_svc', async (c) => {
+    await asRole(db, 'customers_svc', (c) => c.query("SELECT calculate_customer_risk_score(id) FROM customers"));
+    await asRole(db, 'campaigns_svc', async (c) => {
       await expect(c.query('SELECT calculate_customer_risk_score(gen_random_uuid())')).rejects.toMatchObject({ code: '42501' });
     });
   });
