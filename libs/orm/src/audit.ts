@@ -1,6 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '@cec/context';
-import { sql } from './sql';
+import { sql, type SqlTarget } from './sql';
 
 export interface AuditEvent {
   /** e.g. 'customer', 'invoice'. */
@@ -25,7 +24,7 @@ export interface AuditEvent {
  * unsealed, and the sequencer (seal_audit_chain, see audit-sequencer.ts) gives it its place in
  * the hash chain once it has committed. Returns the event's id.
  */
-export async function recordAuditEvent(em: EntityManager, event: AuditEvent): Promise<string> {
+export async function recordAuditEvent(em: SqlTarget, event: AuditEvent): Promise<string> {
   // A NULL event id makes log_audit_event give the event a new id.
   const rows = await sql<{ id: string }>(em, 'SELECT log_audit_event(?, ?, ?, ?, ?, ?::jsonb, ?::uuid) AS id', [
     event.entityType,
@@ -44,21 +43,31 @@ export async function recordAuditEvent(em: EntityManager, event: AuditEvent): Pr
  * returns their ids in the order of `events`. Events with an eventId are recorded once, as in
  * recordAuditEvent. No statement at all for an empty list.
  */
-export async function recordAuditEvents(em: EntityManager, events: readonly AuditEvent[]): Promise<string[]> {
+export async function recordAuditEvents(em: SqlTarget, events: readonly AuditEvent[]): Promise<string[]> {
   if (events.length === 0) return [];
-  const payload = events.map((event) => ({
-    entity_type: event.entityType,
-    entity_id: event.entityId,
-    action: event.action,
-    actor_type: event.actor.type,
-    actor_id: event.actor.id,
-    details: event.details,
-    ...(event.eventId === undefined ? {} : { event_id: event.eventId }),
-  }));
   const rows = await sql<{ id: string }>(
     em,
     'SELECT u.id FROM unnest(log_audit_events(?::jsonb)) WITH ORDINALITY AS u(id, n) ORDER BY u.n',
-    [JSON.stringify(payload)],
+    [auditEventsPayload(events)],
   );
   return rows.map((row) => row.id);
+}
+
+/**
+ * The argument of log_audit_events (a jsonb array, one object per event) for `events`: for a
+ * statement that appends them as part of a larger one (e.g. `… unnest(log_audit_events(?::jsonb))`
+ * in a data-modifying CTE), with the same effect as recordAuditEvents.
+ */
+export function auditEventsPayload(events: readonly AuditEvent[]): string {
+  return JSON.stringify(
+    events.map((event) => ({
+      entity_type: event.entityType,
+      entity_id: event.entityId,
+      action: event.action,
+      actor_type: event.actor.type,
+      actor_id: event.actor.id,
+      details: event.details,
+      ...(event.eventId === undefined ? {} : { event_id: event.eventId }),
+    })),
+  );
 }

@@ -1,4 +1,4 @@
-export { recordAuditEvent, recordAuditEvents, type AuditEvent } from './audit';
+export { auditEventsPayload, recordAuditEvent, recordAuditEvents, type AuditEvent } from './audit';
 export {
   startAuditSequencer,
   type AuditSequencer,
@@ -10,5 +10,6 @@ export { createOrm, type OrmOptions } from './create-orm';
 export { isConnectionLost, translateDatabaseError } from './translate-database-error';
 export { applyDeadline, inTransaction, pingDatabase } from './transactions';
 export { pgTimestamp, pgTimestampRequired } from './raw-values';
-export { sql } from './sql';
+export { sql, type SqlTarget } from './sql';
+export { inSqlTransaction, SqlTransaction } from './sql-transaction';
 export { createOnce } from './create-once';

@@ -1,21 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { limitStatement, type CancellingClient, type StatementLimit } from './statement-limits';
+import { limitStatement, type StatementLimit } from './statement-limits';
+import { query, SqlTransaction, type KnexClient } from './sql-transaction';
 
-/** What sql() needs of a knex client (the pool's, or a transaction's, which always hands out its own connection). */
-interface KnexClient extends CancellingClient {
-  acquireConnection(): Promise<PgConnection>;
-  /** Never rejects (knex's and createOrm's both resolve at once): not awaited. */
-  releaseConnection(connection: PgConnection): Promise<unknown>;
-}
-
-/** A pg Client, as far as sql() uses it. */
-interface PgConnection {
-  query(text: string, values: readonly unknown[], callback: (error: Error | null, result: { rows: unknown[] }) => void): void;
-}
+/** Where sql() runs a statement: an entity manager (in its transaction, if it has one) or a plain transaction (inSqlTransaction). */
+export type SqlTarget = EntityManager | SqlTransaction;
 
 /**
  * Runs one SQL statement with `?` placeholders on the ORM's pool, in `em`'s transaction when
- * there is one, and returns its rows.
+ * there is one (or in the plain transaction `em` is), and returns its rows.
  *
  * - Parameters travel as bind values (the extended protocol; `?` becomes `$n`).
  * - The statement runs under the current call's deadline and is cancelled with the call
@@ -26,7 +18,8 @@ interface PgConnection {
  * Rows come back as the connection's type parsers make them: timestamps and dates as text
  * (see raw-values.ts), numerics as strings, json parsed.
  */
-export async function sql<Row = Record<string, unknown>>(em: EntityManager, text: string, params: readonly unknown[] = []): Promise<Row[]> {
+export async function sql<Row = Record<string, unknown>>(em: SqlTarget, text: string, params: readonly unknown[] = []): Promise<Row[]> {
+  if (em instanceof SqlTransaction) return (await em.run(positional(text), params)) as Row[];
   const transaction = em.getTransactionContext<{ client: KnexClient }>();
   const client = (transaction ?? em.getConnection().getKnex()).client as unknown as KnexClient;
   const connection = await client.acquireConnection();
@@ -40,13 +33,6 @@ export async function sql<Row = Record<string, unknown>>(em: EntityManager, text
     if (cancelling) await cancelling;
     void client.releaseConnection(connection);
   }
-}
-
-/** The statement on the connection (pg's callback form: its promise form makes two promises per statement). */
-function query(connection: PgConnection, text: string, values: readonly unknown[]): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
-    connection.query(text, values, (error, result) => (error ? reject(error) : resolve(result.rows)));
-  });
 }
 
 /**

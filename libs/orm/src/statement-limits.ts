@@ -28,8 +28,8 @@ export async function underCallLimits<T>(client: CancellingClient, connection: u
 }
 
 /**
- * The limit of one statement about to run on `connection` for the current call; undefined
- * when it runs for no call, or for a call with neither deadline nor cancellation. Throws
+ * The limit of one statement about to run on `connection` for `call` (default: the current
+ * call); undefined when it runs for no call, or for a call with neither deadline nor cancellation. Throws
  * DeadlineExceededError when the call was cancelled or its deadline passed already. Once the
  * statement settled, await end() before the connection is released.
  *
@@ -39,8 +39,7 @@ export async function underCallLimits<T>(client: CancellingClient, connection: u
  * - else a listener on the call's signal, which is aborted at the deadline too;
  * - else, for a deadline alone, a timer.
  */
-export function limitStatement(client: CancellingClient, connection: unknown): StatementLimit | undefined {
-  const call = currentCall();
+export function limitStatement(client: CancellingClient, connection: unknown, call: CallContext | undefined = currentCall()): StatementLimit | undefined {
   if (call === undefined) return undefined;
   const deadline = call.deadline;
   if (deadline !== undefined && deadline.getTime() <= Date.now()) throw cutOff();
