@@ -33,6 +33,7 @@ $$;
 \ir 007_create_payments.sql
 \ir 008_audit_sequencer.sql
 \ir 009_compliance_decisions.sql
+\ir 010_campaigns_service.sql
 
 INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (1, '001_create_core_tables', NULL, current_user || ' (psql)'),
@@ -43,6 +44,7 @@ INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (6, '006_create_service_roles', NULL, current_user || ' (psql)'),
     (7, '007_create_payments', NULL, current_user || ' (psql)'),
     (8, '008_audit_sequencer', NULL, current_user || ' (psql)'),
-    (9, '009_compliance_decisions', NULL, current_user || ' (psql)');
+    (9, '009_compliance_decisions', NULL, current_user || ' (psql)'),
+    (10, '010_campaigns_service', NULL, current_user || ' (psql)');
 
 COMMIT;

@@ -1,3 +1,4 @@
+export * as campaignsV1 from './campaigns-v1';
 export * as commonV1 from './common-v1';
 export * as complianceV1 from './compliance-v1';
 export * as customersV1 from './customers-v1';

@@ -169,5 +169,10 @@ export function customerService(store: CustomerStore): AsyncService<customersV1.
       const ids = idList('customer_ids', request.customerIds);
       return { profiles: (await store.getMany(ids)).map(toContactProfile) };
     },
+
+    // PLACEHOLDER: replaced by the real handler (contact outcomes, response rate).
+    async recordContactOutcomes() {
+      throw new Error('not built yet');
+    },
   };
 }

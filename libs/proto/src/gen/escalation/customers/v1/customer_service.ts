@@ -19,7 +19,18 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { FieldMask } from "../../../google/protobuf/field_mask";
-import { ContactProfile, Customer, CustomerProfile, RiskLevel, riskLevelFromJSON, riskLevelToJSON } from "./customer";
+import { Timestamp } from "../../../google/protobuf/timestamp";
+import {
+  ContactMethod,
+  contactMethodFromJSON,
+  contactMethodToJSON,
+  ContactProfile,
+  Customer,
+  CustomerProfile,
+  RiskLevel,
+  riskLevelFromJSON,
+  riskLevelToJSON,
+} from "./customer";
 
 export interface CreateCustomerRequest {
   /** Required. id, risk and times are ignored. */
@@ -130,6 +141,35 @@ export interface BatchGetContactProfilesRequest {
 export interface BatchGetContactProfilesResponse {
   /** One per distinct requested id, in request order. */
   profiles: ContactProfile[];
+}
+
+/** How one contact attempt with a customer went. */
+export interface ContactOutcome {
+  /** Required: the campaigns service's UUID of the attempt. */
+  attemptId: string;
+  /** Required. UUID of a known customer. */
+  customerId: string;
+  /** Required: EMAIL, PHONE or SMS (letters are not counted). */
+  channel: ContactMethod;
+  /** Required: did the customer respond (answered a call, replied)? */
+  responded: boolean;
+  /**
+   * Required: whether it reached the customer at all (false for bounced and failed attempts,
+   * which do not count towards the response rate).
+   */
+  reached: boolean;
+  /** Required: when the attempt was made. */
+  attemptTime: Date | undefined;
+}
+
+export interface RecordContactOutcomesRequest {
+  /** 1-1000 outcomes. */
+  outcomes: ContactOutcome[];
+}
+
+export interface RecordContactOutcomesResponse {
+  /** Outcomes that changed something (new attempts, or a status that moved on). */
+  changedCount: number;
 }
 
 function createBaseCreateCustomerRequest(): CreateCustomerRequest {
@@ -1446,6 +1486,313 @@ export const BatchGetContactProfilesResponse: MessageFns<BatchGetContactProfiles
   },
 };
 
+function createBaseContactOutcome(): ContactOutcome {
+  return { attemptId: "", customerId: "", channel: 0, responded: false, reached: false, attemptTime: undefined };
+}
+
+export const ContactOutcome: MessageFns<ContactOutcome> = {
+  encode(message: ContactOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attemptId !== "") {
+      writer.uint32(10).string(message.attemptId);
+    }
+    if (message.customerId !== "") {
+      writer.uint32(18).string(message.customerId);
+    }
+    if (message.channel !== 0) {
+      writer.uint32(24).int32(message.channel);
+    }
+    if (message.responded !== false) {
+      writer.uint32(32).bool(message.responded);
+    }
+    if (message.reached !== false) {
+      writer.uint32(40).bool(message.reached);
+    }
+    if (message.attemptTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.attemptTime), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContactOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContactOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.responded = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.reached = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.attemptTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContactOutcome {
+    return {
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      customerId: isSet(object.customerId)
+        ? globalThis.String(object.customerId)
+        : isSet(object.customer_id)
+        ? globalThis.String(object.customer_id)
+        : "",
+      channel: isSet(object.channel) ? contactMethodFromJSON(object.channel) : 0,
+      responded: isSet(object.responded) ? globalThis.Boolean(object.responded) : false,
+      reached: isSet(object.reached) ? globalThis.Boolean(object.reached) : false,
+      attemptTime: isSet(object.attemptTime)
+        ? fromJsonTimestamp(object.attemptTime)
+        : isSet(object.attempt_time)
+        ? fromJsonTimestamp(object.attempt_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ContactOutcome): unknown {
+    const obj: any = {};
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.customerId !== "") {
+      obj.customerId = message.customerId;
+    }
+    if (message.channel !== 0) {
+      obj.channel = contactMethodToJSON(message.channel);
+    }
+    if (message.responded !== false) {
+      obj.responded = message.responded;
+    }
+    if (message.reached !== false) {
+      obj.reached = message.reached;
+    }
+    if (message.attemptTime !== undefined) {
+      obj.attemptTime = message.attemptTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContactOutcome>, I>>(base?: I): ContactOutcome {
+    return ContactOutcome.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContactOutcome>, I>>(object: I): ContactOutcome {
+    const message = createBaseContactOutcome();
+    message.attemptId = object.attemptId ?? "";
+    message.customerId = object.customerId ?? "";
+    message.channel = object.channel ?? 0;
+    message.responded = object.responded ?? false;
+    message.reached = object.reached ?? false;
+    message.attemptTime = object.attemptTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRecordContactOutcomesRequest(): RecordContactOutcomesRequest {
+  return { outcomes: [] };
+}
+
+export const RecordContactOutcomesRequest: MessageFns<RecordContactOutcomesRequest> = {
+  encode(message: RecordContactOutcomesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.outcomes) {
+      ContactOutcome.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordContactOutcomesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordContactOutcomesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcomes.push(ContactOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordContactOutcomesRequest {
+    return {
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => ContactOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RecordContactOutcomesRequest): unknown {
+    const obj: any = {};
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => ContactOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordContactOutcomesRequest>, I>>(base?: I): RecordContactOutcomesRequest {
+    return RecordContactOutcomesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordContactOutcomesRequest>, I>>(object: I): RecordContactOutcomesRequest {
+    const message = createBaseRecordContactOutcomesRequest();
+    message.outcomes = object.outcomes?.map((e) => ContactOutcome.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRecordContactOutcomesResponse(): RecordContactOutcomesResponse {
+  return { changedCount: 0 };
+}
+
+export const RecordContactOutcomesResponse: MessageFns<RecordContactOutcomesResponse> = {
+  encode(message: RecordContactOutcomesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.changedCount !== 0) {
+      writer.uint32(8).int32(message.changedCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordContactOutcomesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordContactOutcomesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.changedCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordContactOutcomesResponse {
+    return {
+      changedCount: isSet(object.changedCount)
+        ? globalThis.Number(object.changedCount)
+        : isSet(object.changed_count)
+        ? globalThis.Number(object.changed_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordContactOutcomesResponse): unknown {
+    const obj: any = {};
+    if (message.changedCount !== 0) {
+      obj.changedCount = Math.round(message.changedCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordContactOutcomesResponse>, I>>(base?: I): RecordContactOutcomesResponse {
+    return RecordContactOutcomesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordContactOutcomesResponse>, I>>(
+    object: I,
+  ): RecordContactOutcomesResponse {
+    const message = createBaseRecordContactOutcomesResponse();
+    message.changedCount = object.changedCount ?? 0;
+    return message;
+  },
+};
+
 /** Customers and their profiles: who owes money, how to reach them, how risky they are. */
 export type CustomerServiceService = typeof CustomerServiceService;
 export const CustomerServiceService = {
@@ -1543,6 +1890,22 @@ export const CustomerServiceService = {
     responseDeserialize: (value: Buffer): BatchGetContactProfilesResponse =>
       BatchGetContactProfilesResponse.decode(value),
   },
+  /**
+   * Records how contacts with up to 1000 customers went (from the campaigns service), so the
+   * response rate and the risk score reflect contact behaviour. Idempotent by attempt_id; a
+   * repeat with a later status updates the attempt, an earlier one changes nothing.
+   */
+  recordContactOutcomes: {
+    path: "/escalation.customers.v1.CustomerService/RecordContactOutcomes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordContactOutcomesRequest): Buffer =>
+      Buffer.from(RecordContactOutcomesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordContactOutcomesRequest => RecordContactOutcomesRequest.decode(value),
+    responseSerialize: (value: RecordContactOutcomesResponse): Buffer =>
+      Buffer.from(RecordContactOutcomesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordContactOutcomesResponse => RecordContactOutcomesResponse.decode(value),
+  },
 } as const;
 
 export interface CustomerServiceServer extends UntypedServiceImplementation {
@@ -1562,6 +1925,12 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
   recalculateRiskScore: handleUnaryCall<RecalculateRiskScoreRequest, RecalculateRiskScoreResponse>;
   /** Contact profiles of up to 1000 customers, in request order; NOT_FOUND if any is unknown. */
   batchGetContactProfiles: handleUnaryCall<BatchGetContactProfilesRequest, BatchGetContactProfilesResponse>;
+  /**
+   * Records how contacts with up to 1000 customers went (from the campaigns service), so the
+   * response rate and the risk score reflect contact behaviour. Idempotent by attempt_id; a
+   * repeat with a later status updates the attempt, an earlier one changes nothing.
+   */
+  recordContactOutcomes: handleUnaryCall<RecordContactOutcomesRequest, RecordContactOutcomesResponse>;
 }
 
 export interface CustomerServiceClient extends Client {
@@ -1693,6 +2062,26 @@ export interface CustomerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BatchGetContactProfilesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Records how contacts with up to 1000 customers went (from the campaigns service), so the
+   * response rate and the risk score reflect contact behaviour. Idempotent by attempt_id; a
+   * repeat with a later status updates the attempt, an earlier one changes nothing.
+   */
+  recordContactOutcomes(
+    request: RecordContactOutcomesRequest,
+    callback: (error: ServiceError | null, response: RecordContactOutcomesResponse) => void,
+  ): ClientUnaryCall;
+  recordContactOutcomes(
+    request: RecordContactOutcomesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordContactOutcomesResponse) => void,
+  ): ClientUnaryCall;
+  recordContactOutcomes(
+    request: RecordContactOutcomesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordContactOutcomesResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const CustomerServiceClient = makeGenericClientConstructor(
@@ -1716,6 +2105,28 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -1,0 +1,26 @@
+import { register } from '@cec/grpc';
+import { campaignsV1 } from '@cec/proto';
+import { defineService } from '@cec/service-runtime';
+import { CAMPAIGNS_CLIENTS, CAMPAIGNS_ENV } from './campaigns-config';
+import { ENTITIES } from './entities';
+import { agentService } from './rpc/agent-service';
+import { campaignService } from './rpc/campaign-service';
+import { contactAttemptService } from './rpc/contact-attempt-service';
+import { taskService } from './rpc/task-service';
+import { templateService } from './rpc/template-service';
+
+/** The campaigns service: templates, campaigns, agents, the task queue and contact attempts. */
+export const campaignsServiceSpec = defineService({
+  name: 'campaigns',
+  entities: ENTITIES,
+  env: CAMPAIGNS_ENV,
+  clients: CAMPAIGNS_CLIENTS,
+  services: (deps) => [
+    register(campaignsV1.TemplateServiceService, templateService(deps)),
+    register(campaignsV1.CampaignServiceService, campaignService(deps)),
+    register(campaignsV1.AgentServiceService, agentService(deps)),
+    register(campaignsV1.TaskServiceService, taskService(deps)),
+    register(campaignsV1.ContactAttemptServiceService, contactAttemptService(deps)),
+  ],
+  background: () => [],
+});
