@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { CallContext } from '@cec/context';
 import { NotFoundError } from '@cec/errors';
-import { inTransaction, recordAuditEvents, sql } from '@cec/orm';
+import { auditEventsPayload, inSqlTransaction, sql, type AuditEvent, type SqlTransaction } from '@cec/orm';
 import type { Channel, CustomerFacts, Decision, Outcome, PastContact, Rule } from '../domain/types';
 import { DECISION_COLUMNS, decisionRecordOf, type DecisionRecord, type DecisionRow } from './decision-rows';
-import { actorName, lockCustomers } from './call-rows';
+import { actorName } from './call-rows';
 import type { RuleStore } from './rule-store';
-import type { RuleRecord } from './rule-rows';
+import { ruleRecordOf, type RuleRecord, type RuleRow } from './rule-rows';
 
 /** One proposed contact to decide. */
 export interface ContactCheck {
@@ -39,56 +39,55 @@ export class DecisionStore {
     private readonly reservationTtlMs: number,
   ) {}
 
+  /** Rules as the domain reads them, by id and version (a version never changes). */
+  private readonly parsed = new Map<string, Rule>();
+
   async decide(checks: ContactCheck[], facts: Map<string, CustomerFacts>, decider: Decider, call: CallContext): Promise<DecisionRecord[]> {
-    return inTransaction(this.orm.em.fork() as EntityManager, call, async (tx) => {
-      const customerIds = [...new Set(checks.map((c) => c.customerId))].sort();
-      await lockCustomers(tx, customerIds);
+    const customerIds = [...new Set(checks.map((c) => c.customerId))];
+    const countries = new Set<string>();
+    const regions = new Set<string>();
+    for (const f of facts.values()) {
+      if (!f.countryCode) continue;
+      countries.add(f.countryCode);
+      if (f.regionCode) regions.add(`${f.countryCode}-${f.regionCode}`);
+    }
+    // Four round trips: BEGIN (with the deadline), the locks with the rules, what the locks
+    // guard (history, opt-outs, earlier decisions of retried checks), the writes; then COMMIT.
+    return inSqlTransaction(this.orm, call, async (tx) => {
+      const ruleRows = await this.rules.lockCustomersAndReadActive(tx, { countries: [...countries], regions: [...regions], customerIds });
+      const rules = ruleRows.map((row) => this.ruleOf(row, decider));
+      const { earlier, histories, optedOut } = await this.guarded(tx, customerIds, checks, decider.lookbackDays(rules));
 
-      // A retried check (same request id) gets the decision it was given, and reserves nothing more.
-      const requestIds = checks.map((c) => c.requestId).filter((id): id is string => Boolean(id));
-      const earlier = new Map(
-        requestIds.length
-          ? (await sql<DecisionRow>(tx, `SELECT ${DECISION_COLUMNS} FROM compliance_decisions d WHERE d.request_id = ANY(?::uuid[])`, [requestIds])).map(
-              (row) => [row.request_id as string, decisionRecordOf(row)],
-            )
-          : [],
-      );
-      // Checks to decide now: not decided before, and once per request id within the batch.
-      const fresh: ContactCheck[] = [];
-      const seen = new Set<string>();
-      for (const check of checks) {
-        if (check.requestId && (earlier.has(check.requestId) || seen.has(check.requestId))) continue;
-        if (check.requestId) seen.add(check.requestId);
-        fresh.push(check);
-      }
-
-      const profiles = [...facts.values()];
-      const records = await this.rules.activeFor(tx, {
-        countries: [...new Set(profiles.map((f) => f.countryCode).filter(Boolean))],
-        regions: [...new Set(profiles.filter((f) => f.countryCode && f.regionCode).map((f) => `${f.countryCode}-${f.regionCode}`))],
-        customerIds,
-      });
-      const rules = records.map((r) => decider.toRule(r));
-      const histories = fresh.length ? await this.histories(tx, customerIds, fresh, decider.lookbackDays(rules)) : new Map<string, PastContact[]>();
-      const optedOut = fresh.length ? await this.optOuts(tx, fresh) : [];
-
+      // Checks to decide now: not decided before (a retry gets the decision it was given, and
+      // reserves nothing more), and once per request id within the batch.
       const made: DecisionRecord[] = [];
       const unkeyed: DecisionRecord[] = [];
+      const seen = new Set<string>();
+      const requestedBy = actorName(call);
       const now = Date.now();
-      fresh.forEach((check, i) => {
+      checks.forEach((check, i) => {
+        if (check.requestId) {
+          if (earlier.has(check.requestId) || seen.has(check.requestId)) return;
+          seen.add(check.requestId);
+        }
         const customer = facts.get(check.customerId) as CustomerFacts;
-        const history = histories.get(check.customerId) ?? [];
+        let history = histories.get(check.customerId);
+        if (!history) {
+          history = [];
+          histories.set(check.customerId, history);
+        }
         const decision = decider.decide({ rules, customer, channel: check.channel, at: check.at, history, optedOut: optedOut[i] !== null });
-        const record = newDecision(check, customer, decision, optedOut[i], actorName(call), now, this.reservationTtlMs);
+        const record = newDecision(check, customer, decision, optedOut[i], requestedBy, now, this.reservationTtlMs);
         if (!check.requestId) unkeyed.push(record);
         // Counted by the next checks of this customer in the batch.
         if (record.result === 'allow') history.push({ channel: check.channel, at: check.at, outcome: 'sent' });
-        histories.set(check.customerId, history);
         made.push(record);
       });
       await this.insert(tx, made, call);
 
-      const byRequest = new Map([...earlier, ...made.filter((d) => d.requestId).map((d) => [d.requestId as string, d] as const)]);
+      if (!earlier.size && !seen.size) return unkeyed;
+      const byRequest = new Map(earlier);
+      for (const d of made) if (d.requestId) byRequest.set(d.requestId, d);
       let next = 0;
       return checks.map((check) => (check.requestId ? (byRequest.get(check.requestId) as DecisionRecord) : unkeyed[next++]));
     });
@@ -100,67 +99,83 @@ export class DecisionStore {
     return decisionRecordOf(row);
   }
 
-  /** Attempts and live reservations of the customers since (earliest proposed instant − lookback). */
-  private async histories(tx: EntityManager, customerIds: string[], checks: ContactCheck[], lookbackDays: number): Promise<Map<string, PastContact[]>> {
-    const since = new Date(Math.min(...checks.map((c) => c.at.getTime())) - lookbackDays * 86_400_000);
-    const rows = await sql<{ customer_id: string; channel: Channel; at: string; outcome: Outcome }>(
-      tx,
-      `SELECT a.customer_id, a.channel, a.attempted_at::text AS at, a.outcome
-         FROM compliance_contact_attempts a
-        WHERE a.customer_id = ANY(?::uuid[]) AND a.attempted_at > ?
-       UNION ALL
-       SELECT r.customer_id, r.channel, r.slot_at::text, 'sent'
-         FROM contact_reservations r
-        WHERE r.customer_id = ANY(?::uuid[]) AND r.consumed_by IS NULL AND r.expires_at > now() AND r.slot_at > ?`,
-      [customerIds, since, customerIds, since],
-    );
-    const out = new Map<string, PastContact[]>();
-    for (const row of rows) {
-      const list = out.get(row.customer_id) ?? [];
-      list.push({ channel: row.channel, at: new Date(row.at), outcome: row.outcome });
-      out.set(row.customer_id, list);
+  /** A rule row as the domain reads it; a version never changes, so it is read once. */
+  private ruleOf(row: RuleRow, decider: Decider): Rule {
+    const key = `${row.id}:${row.version}`;
+    let rule = this.parsed.get(key);
+    if (!rule) {
+      rule = decider.toRule(ruleRecordOf(row));
+      if (this.parsed.size >= MAX_PARSED_RULES) this.parsed.clear();
+      this.parsed.set(key, rule);
     }
-    return out;
+    return rule;
   }
 
-  /** The opt-out record in force for each check at its proposed instant, or null. */
-  private async optOuts(tx: EntityManager, checks: ContactCheck[]): Promise<(string | null)[]> {
-    const rows = await sql<{ i: string; opt_out_id: string | null }>(
+  /**
+   * What the customers' locks guard, read after they were taken, in one statement: the
+   * decisions already made for the checks' request ids, the contact history of the customers
+   * (attempts and live reservations since the earliest proposed instant − lookback), and the
+   * opt-out record in force for each check at its proposed instant (or null).
+   */
+  private async guarded(
+    tx: SqlTransaction,
+    customerIds: string[],
+    checks: ContactCheck[],
+    lookbackDays: number,
+  ): Promise<{ earlier: Map<string, DecisionRecord>; histories: Map<string, PastContact[]>; optedOut: (string | null)[] }> {
+    const requestIds: string[] = [];
+    const channels: string[] = new Array(checks.length);
+    const ats: Date[] = new Array(checks.length);
+    const ids: string[] = new Array(checks.length);
+    let earliest = Infinity;
+    checks.forEach((c, i) => {
+      if (c.requestId) requestIds.push(c.requestId);
+      ids[i] = c.customerId;
+      channels[i] = c.channel;
+      ats[i] = c.at;
+      earliest = Math.min(earliest, c.at.getTime());
+    });
+    const since = new Date(earliest - lookbackDays * 86_400_000);
+    const [row] = await sql<{ earlier: DecisionRow[] | null; history: [string, Channel, number, Outcome][] | null; opt_outs: (string | null)[] }>(
       tx,
-      `SELECT c.i, opt_out_in_force(c.customer_id, c.channel, c.at) AS opt_out_id
-         FROM unnest(?::uuid[], ?::text[], ?::timestamptz[]) WITH ORDINALITY AS c(customer_id, channel, at, i)`,
-      [checks.map((c) => c.customerId), checks.map((c) => c.channel), checks.map((c) => c.at)],
+      `SELECT (SELECT json_agg(x) FROM (SELECT ${DECISION_COLUMNS} FROM compliance_decisions d WHERE d.request_id = ANY(?::uuid[])) x) AS earlier,
+              (SELECT json_agg(json_build_array(h.customer_id, h.channel, h.at, h.outcome)) FROM (
+                 SELECT a.customer_id, a.channel, (extract(epoch FROM a.attempted_at) * 1000)::float8 AS at, a.outcome
+                   FROM compliance_contact_attempts a
+                  WHERE a.customer_id = ANY(?::uuid[]) AND a.attempted_at > ?
+                 UNION ALL
+                 SELECT r.customer_id, r.channel, (extract(epoch FROM r.slot_at) * 1000)::float8, 'sent'
+                   FROM contact_reservations r
+                  WHERE r.customer_id = ANY(?::uuid[]) AND r.consumed_by IS NULL AND r.expires_at > now() AND r.slot_at > ?) h) AS history,
+              (SELECT json_agg(opt_out_in_force(c.customer_id, c.channel, c.at) ORDER BY c.i)
+                 FROM unnest(?::uuid[], ?::text[], ?::timestamptz[]) WITH ORDINALITY AS c(customer_id, channel, at, i)) AS opt_outs`,
+      [requestIds, customerIds, since, customerIds, since, ids, channels, ats],
     );
-    const byIndex = new Map(rows.map((r) => [Number(r.i), r.opt_out_id]));
-    return checks.map((_c, i) => byIndex.get(i + 1) ?? null);
+    const earlier = new Map<string, DecisionRecord>();
+    for (const d of row.earlier ?? []) earlier.set(d.request_id as string, decisionRecordOf(d));
+    const histories = new Map<string, PastContact[]>();
+    for (const [customerId, channel, at, outcome] of row.history ?? []) {
+      const contact: PastContact = { channel, at: new Date(at), outcome };
+      const list = histories.get(customerId);
+      if (list) list.push(contact);
+      else histories.set(customerId, [contact]);
+    }
+    return { earlier, histories, optedOut: row.opt_outs };
   }
 
-  private async insert(tx: EntityManager, decisions: DecisionRecord[], call: CallContext): Promise<void> {
+  /**
+   * The decisions, the reservations of the ALLOWs and an audit event per decision, in one
+   * statement: the reservations and the decisions come from one parameter (the reservation's
+   * expiry rides along with its decision), the events from another (log_audit_events).
+   */
+  private async insert(tx: SqlTransaction, decisions: DecisionRecord[], call: CallContext): Promise<void> {
     if (!decisions.length) return;
-    await sql(
-      tx,
-      `INSERT INTO compliance_decisions (id, customer_id, channel, proposed_at, result, not_before, reasons, rules, facts, request_id, requested_by, created_at)
-       SELECT d.id, d.customer_id, d.channel, d.proposed_at, d.result, d.not_before, d.reasons, d.rules, d.facts, d.request_id, d.requested_by, d.created_at
-         FROM jsonb_to_recordset(?::jsonb) AS d(id uuid, customer_id uuid, channel text, proposed_at timestamptz, result text,
-              not_before timestamptz, reasons jsonb, rules jsonb, facts jsonb, request_id uuid, requested_by text, created_at timestamptz)`,
-      [JSON.stringify(decisions.map(decisionRowOf))],
-    );
-    const allowed = decisions.filter((d) => d.result === 'allow');
-    if (allowed.length) {
-      await sql(
-        tx,
-        `INSERT INTO contact_reservations (decision_id, customer_id, channel, slot_at, expires_at)
-         SELECT r.decision_id, r.customer_id, r.channel, r.slot_at, r.expires_at
-           FROM jsonb_to_recordset(?::jsonb) AS r(decision_id uuid, customer_id uuid, channel text, slot_at timestamptz, expires_at timestamptz)`,
-        [JSON.stringify(allowed.map((d) => ({ decision_id: d.id, customer_id: d.customerId, channel: d.channel, slot_at: d.proposedAt, expires_at: d.reservationExpiresAt })))],
-      );
-    }
-    await recordAuditEvents(
-      tx,
-      decisions.map((d) => ({
+    const events: AuditEvent[] = new Array(decisions.length);
+    decisions.forEach((d, i) => {
+      events[i] = {
         entityType: 'compliance_decision',
         entityId: d.id,
-        action: `contact_${d.result === 'allow' ? 'allowed' : d.result === 'defer' ? 'deferred' : 'denied'}`,
+        action: ACTIONS[d.result],
         actor: call.actor,
         details: {
           request_id: call.requestId,
@@ -171,10 +186,32 @@ export class DecisionStore {
           reasons: d.reasons.map((r) => r.code),
           rules: d.rules,
         },
-      })),
+      };
+    });
+    await sql(
+      tx,
+      `WITH made AS MATERIALIZED (
+         SELECT * FROM jsonb_to_recordset(?::jsonb) AS d(id uuid, customer_id uuid, channel text, proposed_at timestamptz, result text,
+                not_before timestamptz, reasons jsonb, rules jsonb, facts jsonb, request_id uuid, requested_by text, created_at timestamptz,
+                reservation_expires_at timestamptz)
+       ), decided AS (
+         INSERT INTO compliance_decisions (id, customer_id, channel, proposed_at, result, not_before, reasons, rules, facts, request_id, requested_by, created_at)
+         SELECT d.id, d.customer_id, d.channel, d.proposed_at, d.result, d.not_before, d.reasons, d.rules, d.facts, d.request_id, d.requested_by, d.created_at
+           FROM made d
+       ), reserved AS (
+         INSERT INTO contact_reservations (decision_id, customer_id, channel, slot_at, expires_at)
+         SELECT d.id, d.customer_id, d.channel, d.proposed_at, d.reservation_expires_at
+           FROM made d WHERE d.result = 'allow'
+       )
+       SELECT count(*) AS audited FROM unnest(log_audit_events(?::jsonb))`,
+      [JSON.stringify(decisions.map(decisionRowOf)), auditEventsPayload(events)],
     );
   }
 }
+
+const ACTIONS: Record<DecisionRecord['result'], string> = { allow: 'contact_allowed', defer: 'contact_deferred', deny: 'contact_denied' };
+/** Parsed rule versions kept per store; cleared when full. */
+const MAX_PARSED_RULES = 10_000;
 
 function newDecision(
   check: ContactCheck,
@@ -203,7 +240,7 @@ function newDecision(
   };
 }
 
-/** A DecisionRecord as the columns of compliance_decisions (jsonb_to_recordset). */
+/** A DecisionRecord as the columns of compliance_decisions, and its reservation's expiry (jsonb_to_recordset). */
 function decisionRowOf(d: DecisionRecord): Record<string, unknown> {
   return {
     id: d.id,
@@ -224,5 +261,6 @@ function decisionRowOf(d: DecisionRecord): Record<string, unknown> {
     request_id: d.requestId,
     requested_by: d.requestedBy,
     created_at: d.createdAt.toISOString(),
+    reservation_expires_at: d.reservationExpiresAt?.toISOString() ?? null,
   };
 }

@@ -85,6 +85,32 @@ describe('CheckContact', () => {
     expect(await h.db.query('SELECT count(*)::int AS n FROM contact_reservations WHERE customer_id = $1', [customerId])).toEqual([{ n: 1 }]);
   });
 
+  it('decides a customer no rule applies to under its lock too (the statement that takes the locks reads the rules)', async () => {
+    // A country no rule names: the statement that takes the locks finds no rules.
+    const customerId = await newCustomer({ timeZone: 'Asia/Tokyo', countryCode: 'JP' });
+    await check(customerId, Channel.CHANNEL_EMAIL, MIDDAY); // warm the pools and plans
+    const holder = await h.db.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query("SELECT pg_advisory_xact_lock(hashtext('compliance_customer'), hashtext($1))", [customerId]);
+      let answered = false;
+      const waiting = check(customerId, Channel.CHANNEL_EMAIL, MIDDAY).then((r) => {
+        answered = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(answered).toBe(false);
+      await holder.query('COMMIT');
+      const { decision } = await waiting;
+      expect(decision?.customerId).toBe(customerId);
+      const [{ n }] = await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM compliance_decisions WHERE customer_id = $1', [customerId]);
+      expect(n).toBe(2);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
+  });
+
   it('a reservation no attempt consumed stops counting once it expires', async () => {
     const customerId = await newCustomer();
     await customerRule(customerId, { channels: [Channel.CHANNEL_EMAIL], parameters: { $case: 'frequencyCap', value: { maxAttempts: 1, windowDays: 7, countedOutcomes: [] } } });
