@@ -197,3 +197,51 @@ GRANT SELECT, INSERT, UPDATE ON campaign_invoices TO campaigns_svc;
 GRANT SELECT, INSERT, UPDATE ON campaigns_outbox TO campaigns_svc;
 GRANT SELECT ON v_customer_communications, v_agent_performance TO campaigns_svc;
 GRANT SELECT, INSERT, UPDATE ON customer_contact_outcomes TO customers_svc;
+
+-- ---------------------------------------------------------------------------
+-- contact attempts: the outbox relay
+-- ---------------------------------------------------------------------------
+-- A message the receiver refused for good (INVALID_ARGUMENT, NOT_FOUND...) is parked: the relay
+-- stops sending it (the others go on) and logs it; last_error says why. An operator requeues it
+-- with UPDATE campaigns_outbox SET parked_at = NULL, available_at = now() WHERE id = ...
+-- Rollback: DROP INDEX idx_campaigns_outbox_due, idx_campaigns_outbox_parked;
+--           ALTER TABLE campaigns_outbox DROP COLUMN parked_at; then re-create
+--           idx_campaigns_outbox_pending as above.
+ALTER TABLE campaigns_outbox ADD COLUMN parked_at timestamptz;
+
+-- The relay's claim, per destination: messages due, oldest first (parked ones are not due).
+DROP INDEX idx_campaigns_outbox_pending;
+CREATE INDEX idx_campaigns_outbox_due ON campaigns_outbox (destination, available_at, id)
+    WHERE delivered_at IS NULL AND parked_at IS NULL;
+CREATE INDEX idx_campaigns_outbox_parked ON campaigns_outbox (destination, parked_at)
+    WHERE delivered_at IS NULL AND parked_at IS NOT NULL;
+
+-- ---------------------------------------------------------------------------
+-- compliance: outcome upgrades
+-- ---------------------------------------------------------------------------
+-- An attempt is reported again when its receipts move it on (delivered, then replied; a call
+-- answered), and cool-downs depend on answered and replied: compliance upgrades the stored
+-- outcome. Nothing else of a recorded attempt ever changes, and attempts are never deleted.
+-- Rollback: DROP TRIGGER trg_compliance_contact_attempts_outcome_only ON compliance_contact_attempts;
+--           DROP FUNCTION compliance_contact_attempts_outcome_only();
+--           REVOKE UPDATE (outcome) ON compliance_contact_attempts FROM compliance_svc;
+--           then re-create trg_compliance_contact_attempts_append_only BEFORE UPDATE OR DELETE as in 009.
+CREATE FUNCTION compliance_contact_attempts_outcome_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF (NEW.attempt_id, NEW.customer_id, NEW.channel, NEW.attempted_at, NEW.decision_id, NEW.recorded_at, NEW.recorded_by)
+       IS DISTINCT FROM (OLD.attempt_id, OLD.customer_id, OLD.channel, OLD.attempted_at, OLD.decision_id, OLD.recorded_at, OLD.recorded_by) THEN
+        RAISE EXCEPTION 'compliance_contact_attempts: only the outcome of a recorded attempt may change'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+DROP TRIGGER trg_compliance_contact_attempts_append_only ON compliance_contact_attempts;
+CREATE TRIGGER trg_compliance_contact_attempts_append_only BEFORE DELETE ON compliance_contact_attempts
+    FOR EACH ROW EXECUTE FUNCTION compliance_append_only();
+CREATE TRIGGER trg_compliance_contact_attempts_outcome_only BEFORE UPDATE ON compliance_contact_attempts
+    FOR EACH ROW EXECUTE FUNCTION compliance_contact_attempts_outcome_only();
+
+GRANT UPDATE (outcome) ON compliance_contact_attempts TO compliance_svc;

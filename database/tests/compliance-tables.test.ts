@@ -81,4 +81,23 @@ describe('migration 009: compliance decisions', () => {
       db.query("INSERT INTO compliance_decisions (customer_id, channel, proposed_at, result) VALUES ($1, 'sms', now(), 'defer')", [f.customerId]),
     ).rejects.toMatchObject({ code: '23514' });
   });
+
+  it('(migration 010) lets compliance upgrade the outcome of a recorded attempt, and nothing else of it', async () => {
+    const attemptId = '5a1f0c3e-3b7a-4c1e-9d7e-0a0b0c0d0e01';
+    await asRole(db, 'compliance_svc', async (c) => {
+      await c.query("INSERT INTO compliance_contact_attempts (attempt_id, customer_id, channel, attempted_at, outcome) VALUES ($1, $2, 'email', now(), 'delivered')", [
+        attemptId,
+        f.customerId,
+      ]);
+      await c.query("UPDATE compliance_contact_attempts SET outcome = 'replied' WHERE attempt_id = $1", [attemptId]);
+      await expect(c.query("UPDATE compliance_contact_attempts SET channel = 'sms' WHERE attempt_id = $1", [attemptId])).rejects.toMatchObject({ code: '42501' });
+      await expect(c.query('DELETE FROM compliance_contact_attempts WHERE attempt_id = $1', [attemptId])).rejects.toMatchObject({ code: '42501' });
+    });
+    // not even the owner changes anything but the outcome
+    await expect(db.query('UPDATE compliance_contact_attempts SET attempted_at = now() - interval \'1 day\' WHERE attempt_id = $1', [attemptId])).rejects.toMatchObject({
+      code: '42501',
+    });
+    await expect(db.query('DELETE FROM compliance_contact_attempts WHERE attempt_id = $1', [attemptId])).rejects.toMatchObject({ code: '42501' });
+    expect(await db.query('SELECT outcome FROM compliance_contact_attempts WHERE attempt_id = $1', [attemptId])).toEqual([{ outcome: 'replied' }]);
+  });
 });
