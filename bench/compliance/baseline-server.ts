@@ -2,22 +2,24 @@
  * The baseline of the compliance benchmark: a bare @grpc/grpc-js server answering CheckContact
  * and BatchCheckContacts (the same generated service definitions as the compliance service)
  * with plain `pg`, and nothing of the platform: no ORM, handler adapter, call context,
- * deadline propagation, logging or metrics, and no customers service in between.
+ * deadline propagation, logging or metrics.
  *
- * What it does per call, like the service's DecisionStore.decide (same statements, same rows
- * read and written):
- *   - the customers' facts straight from customer_profiles, as customers_svc (the role that may
- *     read them; the service asks the customers service instead), outside the transaction;
- *   - then, as compliance_svc in one transaction: the per-customer advisory locks in id order,
- *     the active rules for the customers' countries, regions and ids, the contact history
- *     (attempts and live reservations) since the earliest proposed instant minus the rules'
- *     look-back, the opt-out in force per check (opt_out_in_force), one compliance_decisions
- *     row per check (jsonb_to_recordset), one contact_reservations row per ALLOW, and one
- *     audit event per decision (log_audit_events).
+ * What it does per call, like the service's DecisionStore.decide (the same statements, the same
+ * rows read and written):
+ *   - the customers' facts from the customers service's BatchGetContactProfiles, over a plain
+ *     grpc-js client (BASELINE_CUSTOMERS_ADDRESS), as the service must get them, outside the
+ *     transaction;
+ *   - then, as compliance_svc in one transaction (BEGIN and COMMIT, and three statements): the
+ *     per-customer advisory locks in id order together with the active rules for the customers'
+ *     countries, regions and ids; then the contact history (attempts and live reservations)
+ *     since the earliest proposed instant minus the rules' look-back, with the opt-out in force
+ *     per check (opt_out_in_force) and the decisions of retried checks (none: no request_id
+ *     here); then one compliance_decisions row per check, one contact_reservations row per
+ *     ALLOW and one audit event per decision (log_audit_events), in one statement.
  *
- * With BASELINE_CUSTOMERS_ADDRESS set (bench: BENCH_BASELINE_FACTS=customers), the facts come from
- * the customers service's BatchGetContactProfiles instead, over a plain grpc-js client, as the
- * service gets them: a what-if that tells the cost of that hop from the cost of the service.
+ * Without BASELINE_CUSTOMERS_ADDRESS (bench: BENCH_BASELINE_FACTS=sql, a what-if) the facts come
+ * straight from customer_profiles as customers_svc (BASELINE_FACTS_DATABASE_URL) instead: the
+ * SQL alone, which the service may not do (it may not read another domain's tables).
  *
  * What it does NOT do: the domain's rule evaluation (services/compliance/src/domain), which a
  * bench may not import (the workspace's module boundaries keep services to themselves). In its
@@ -62,8 +64,9 @@ const poolMax = Number(process.env.BASELINE_POOL_MAX ?? 10);
 const pool = new Pool({ connectionString: databaseUrl, max: poolMax, options: '-c TimeZone=UTC', application_name: 'bench-baseline' });
 const factsPool = new Pool({ connectionString: factsUrl, max: poolMax, options: '-c TimeZone=UTC', application_name: 'bench-baseline-facts' });
 
-// BASELINE_CUSTOMERS_ADDRESS (a what-if, BENCH_BASELINE_FACTS=customers): the facts from the customers
-// service's BatchGetContactProfiles, as the service gets them, over a plain grpc-js client.
+// BASELINE_CUSTOMERS_ADDRESS (the bench's default): the facts from the customers service's
+// BatchGetContactProfiles, as the service gets them, over a plain grpc-js client. Without it
+// (BENCH_BASELINE_FACTS=sql, a what-if), straight from customer_profiles.
 const customersAddress = process.env.BASELINE_CUSTOMERS_ADDRESS;
 const customers = customersAddress ? new customersV1.CustomerServiceClient(customersAddress, credentials.createInsecure()) : undefined;
 
@@ -216,29 +219,45 @@ function decide(rules: RuleRow[], facts: Facts, check: Check, optOutId: string |
 // --- the statements (the service's, see services/compliance/src/store/decision-store.ts) ----------
 
 const FACTS = `SELECT customer_id, timezone, country_code, region_code, do_not_contact FROM customer_profiles WHERE customer_id = ANY($1::uuid[])`;
-const LOCKS =
-  "SELECT count(pg_advisory_xact_lock(hashtext('compliance_customer'), hashtext(id))) FROM (SELECT id FROM unnest($1::text[]) id ORDER BY id) ids";
-const RULES = `SELECT r.id, r.version, r.code, r.rule_type, r.channels, r.jurisdiction, r.customer_id, r.parameters
-  FROM compliance_rules r
- WHERE r.is_active AND ((r.customer_id IS NULL AND (r.jurisdiction = '*' OR r.jurisdiction = ANY($1) OR r.jurisdiction = ANY($2)))
-                        OR r.customer_id = ANY($3))`;
-const HISTORY = `SELECT a.customer_id, a.channel, a.attempted_at::text AS at, a.outcome
-   FROM compliance_contact_attempts a
-  WHERE a.customer_id = ANY($1::uuid[]) AND a.attempted_at > $2
- UNION ALL
- SELECT r.customer_id, r.channel, r.slot_at::text, 'sent'
-   FROM contact_reservations r
-  WHERE r.customer_id = ANY($3::uuid[]) AND r.consumed_by IS NULL AND r.expires_at > now() AND r.slot_at > $4`;
-const OPT_OUTS = `SELECT c.i, opt_out_in_force(c.customer_id, c.channel, c.at) AS opt_out_id
-   FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS c(customer_id, channel, at, i)`;
-const INSERT_DECISIONS = `INSERT INTO compliance_decisions (id, customer_id, channel, proposed_at, result, not_before, reasons, rules, facts, request_id, requested_by, created_at)
- SELECT d.id, d.customer_id, d.channel, d.proposed_at, d.result, d.not_before, d.reasons, d.rules, d.facts, d.request_id, d.requested_by, d.created_at
-   FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, customer_id uuid, channel text, proposed_at timestamptz, result text,
-        not_before timestamptz, reasons jsonb, rules jsonb, facts jsonb, request_id uuid, requested_by text, created_at timestamptz)`;
-const INSERT_RESERVATIONS = `INSERT INTO contact_reservations (decision_id, customer_id, channel, slot_at, expires_at)
- SELECT r.decision_id, r.customer_id, r.channel, r.slot_at, r.expires_at
-   FROM jsonb_to_recordset($1::jsonb) AS r(decision_id uuid, customer_id uuid, channel text, slot_at timestamptz, expires_at timestamptz)`;
-const AUDIT = 'SELECT u.id FROM unnest(log_audit_events($1::jsonb)) WITH ORDINALITY AS u(id, n) ORDER BY u.n';
+// The locks and the rules in one statement (the rules are not guarded by the locks).
+const LOCKS_AND_RULES = `SELECT
+  (SELECT count(pg_advisory_xact_lock(hashtext('compliance_customer'), hashtext(id))) FROM (SELECT id FROM unnest($1::text[]) id ORDER BY id) ids) AS locked,
+  (SELECT json_agg(x) FROM (SELECT r.id, r.version, r.code, r.name, r.description, r.citation, r.rule_type, r.channels, r.jurisdiction,
+          r.customer_id, r.parameters, r.is_active, r.effective_from::text, r.effective_to::text, r.preset,
+          r.created_at::text, r.updated_at::text, r.updated_by
+     FROM compliance_rules r
+    WHERE r.is_active AND ((r.customer_id IS NULL AND (r.jurisdiction = '*' OR r.jurisdiction = ANY($2) OR r.jurisdiction = ANY($3)))
+                           OR r.customer_id = ANY($4))) x) AS rules`;
+// What the locks guard, after they were taken: earlier decisions of retried checks (none here:
+// the baseline supports no request_id, so an empty list), the history, the opt-outs.
+const GUARDED = `SELECT (SELECT json_agg(x) FROM (SELECT d.id, d.customer_id, d.channel, d.proposed_at::text, d.result, d.not_before::text, d.reasons, d.rules, d.facts,
+  d.request_id, d.requested_by, d.created_at::text,
+  (SELECT r.expires_at::text FROM contact_reservations r WHERE r.decision_id = d.id) AS reservation_expires_at FROM compliance_decisions d WHERE d.request_id = ANY($1::uuid[])) x) AS earlier,
+       (SELECT json_agg(json_build_array(h.customer_id, h.channel, h.at, h.outcome)) FROM (
+          SELECT a.customer_id, a.channel, (extract(epoch FROM a.attempted_at) * 1000)::float8 AS at, a.outcome
+            FROM compliance_contact_attempts a
+           WHERE a.customer_id = ANY($2::uuid[]) AND a.attempted_at > $3
+          UNION ALL
+          SELECT r.customer_id, r.channel, (extract(epoch FROM r.slot_at) * 1000)::float8, 'sent'
+            FROM contact_reservations r
+           WHERE r.customer_id = ANY($4::uuid[]) AND r.consumed_by IS NULL AND r.expires_at > now() AND r.slot_at > $5) h) AS history,
+       (SELECT json_agg(opt_out_in_force(c.customer_id, c.channel, c.at) ORDER BY c.i)
+          FROM unnest($6::uuid[], $7::text[], $8::timestamptz[]) WITH ORDINALITY AS c(customer_id, channel, at, i)) AS opt_outs`;
+// The decisions, the reservations of the ALLOWs and the audit events, in one statement.
+const WRITES = `WITH made AS MATERIALIZED (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, customer_id uuid, channel text, proposed_at timestamptz, result text,
+         not_before timestamptz, reasons jsonb, rules jsonb, facts jsonb, request_id uuid, requested_by text, created_at timestamptz,
+         reservation_expires_at timestamptz)
+), decided AS (
+  INSERT INTO compliance_decisions (id, customer_id, channel, proposed_at, result, not_before, reasons, rules, facts, request_id, requested_by, created_at)
+  SELECT d.id, d.customer_id, d.channel, d.proposed_at, d.result, d.not_before, d.reasons, d.rules, d.facts, d.request_id, d.requested_by, d.created_at
+    FROM made d
+), reserved AS (
+  INSERT INTO contact_reservations (decision_id, customer_id, channel, slot_at, expires_at)
+  SELECT d.id, d.customer_id, d.channel, d.proposed_at, d.reservation_expires_at
+    FROM made d WHERE d.result = 'allow'
+)
+SELECT count(*) AS audited FROM unnest(log_audit_events($2::jsonb))`;
 
 function factsFromCustomers(customerIds: string[]): Promise<Facts[]> {
   return new Promise((resolve, reject) => {
@@ -264,7 +283,7 @@ function factsFromCustomers(customerIds: string[]): Promise<Facts[]> {
 
 async function decideAll(checks: Check[], actor: { type: string; id: string }): Promise<Made[]> {
   const customerIds = [...new Set(checks.map((c) => c.customerId))].sort();
-  // The facts first, outside the transaction (the service asks the customers service here).
+  // The facts first, outside the transaction.
   const facts = new Map((customers ? await factsFromCustomers(customerIds) : (await factsPool.query<Facts>(FACTS, [customerIds])).rows).map((f) => [f.customer_id, f]));
   const missing = customerIds.filter((id) => !facts.has(id));
   if (missing.length) throw new CallError(status.NOT_FOUND, `customers not found: ${missing.join(', ')}`);
@@ -274,11 +293,13 @@ async function decideAll(checks: Check[], actor: { type: string; id: string }): 
   try {
     await client.query('BEGIN');
     try {
-      await client.query(LOCKS, [customerIds]);
       const profiles = [...facts.values()];
       const countries = [...new Set(profiles.map((f) => f.country_code).filter(Boolean))];
       const regions = [...new Set(profiles.filter((f) => f.country_code && f.region_code).map((f) => `${f.country_code}-${f.region_code}`))];
-      const { rows: rules } = await client.query<RuleRow>(RULES, [countries, regions, customerIds]);
+      const {
+        rows: [locked],
+      } = await client.query<{ rules: RuleRow[] | null }>(LOCKS_AND_RULES, [customerIds, countries, regions, customerIds]);
+      const rules = locked.rules ?? [];
       let lookbackDays = 0;
       for (const r of rules) {
         if (r.rule_type === 'frequency_cap') lookbackDays = Math.max(lookbackDays, Number(r.parameters.window_days));
@@ -286,33 +307,33 @@ async function decideAll(checks: Check[], actor: { type: string; id: string }): 
       }
       const since = new Date(Math.min(...checks.map((c) => c.at)) - lookbackDays * DAY_MS);
       // Read and parsed like the service's; the small decision does not count them.
-      const { rows: history } = await client.query<{ customer_id: string; channel: string; at: string; outcome: string }>(HISTORY, [
+      const {
+        rows: [guarded],
+      } = await client.query<{ history: [string, string, number, string][] | null; opt_outs: (string | null)[] }>(GUARDED, [
+        [],
         customerIds,
         since,
         customerIds,
         since,
-      ]);
-      const histories = new Map<string, { channel: string; at: Date; outcome: string }[]>();
-      for (const h of history) {
-        const list = histories.get(h.customer_id) ?? [];
-        list.push({ channel: h.channel, at: new Date(h.at), outcome: h.outcome });
-        histories.set(h.customer_id, list);
-      }
-      const { rows: optRows } = await client.query<{ i: string; opt_out_id: string | null }>(OPT_OUTS, [
         checks.map((c) => c.customerId),
         checks.map((c) => c.channel),
         checks.map((c) => new Date(c.at)),
       ]);
-      const optOuts = new Map(optRows.map((r) => [Number(r.i), r.opt_out_id]));
+      const histories = new Map<string, { channel: string; at: Date; outcome: string }[]>();
+      for (const [customerId, channel, at, outcome] of guarded.history ?? []) {
+        const list = histories.get(customerId) ?? [];
+        list.push({ channel, at: new Date(at), outcome });
+        histories.set(customerId, list);
+      }
 
       const now = Date.now();
       const made: Made[] = checks.map((check, i) => ({
         id: randomUUID(),
-        ...decide(rules, facts.get(check.customerId) as Facts, check, optOuts.get(i + 1) ?? null, now),
+        ...decide(rules, facts.get(check.customerId) as Facts, check, guarded.opt_outs[i] ?? null, now),
       }));
       const requestedBy = `${actor.type}:${actor.id}`;
       const createdAt = new Date(now).toISOString();
-      await client.query(INSERT_DECISIONS, [
+      await client.query(WRITES, [
         JSON.stringify(
           made.map((d) => ({
             id: d.id,
@@ -333,24 +354,9 @@ async function decideAll(checks: Check[], actor: { type: string; id: string }): 
             request_id: null,
             requested_by: requestedBy,
             created_at: createdAt,
+            reservation_expires_at: d.expiresAt === null ? null : new Date(d.expiresAt).toISOString(),
           })),
         ),
-      ]);
-      const allowed = made.filter((d) => d.result === 'allow');
-      if (allowed.length) {
-        await client.query(INSERT_RESERVATIONS, [
-          JSON.stringify(
-            allowed.map((d) => ({
-              decision_id: d.id,
-              customer_id: d.check.customerId,
-              channel: d.check.channel,
-              slot_at: new Date(d.check.at).toISOString(),
-              expires_at: new Date(d.expiresAt as number).toISOString(),
-            })),
-          ),
-        ]);
-      }
-      await client.query(AUDIT, [
         JSON.stringify(
           made.map((d) => ({
             entity_type: 'compliance_decision',

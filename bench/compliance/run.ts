@@ -12,7 +12,8 @@
  * BENCH_ATTEMPTS (contact history rows, default 100000), BENCH_SCENARIOS (e.g. CheckContact),
  * BENCH_CPU_PROF (a folder: the servers write V8 CPU profiles there, summarised at the end),
  * BENCH_KEEP_RESERVATIONS=1 (do not clear reservations between windows), BENCH_BASELINE_FACTS
- * (sql, default: the baseline reads customer_profiles; customers: it asks the customers service),
+ * (customers, default: the baseline asks the customers service for the facts, as the service
+ * must; sql: what-if, it reads customer_profiles itself),
  * BENCH_BATCH_DISJOINT=1 (what-if: concurrent batches on disjoint customers), BENCH_SETUP_SQL
  * (what-if SQL after seeding), DATABASE_URL (use that server instead of an embedded one).
  */
@@ -54,8 +55,11 @@ const settings = {
   attempts: Math.round(envNumber('BENCH_ATTEMPTS', 100_000, 0)),
   cpuProfDir: process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined,
   keepReservations: process.env.BENCH_KEEP_RESERVATIONS === '1',
-  /** 'sql' (default): the baseline reads customer_profiles itself; 'customers': it asks the customers service, as the service does. */
-  baselineFacts: (process.env.BENCH_BASELINE_FACTS || 'sql') as 'sql' | 'customers',
+  /**
+   * 'customers' (default): the baseline asks the customers service for the facts, as the service's contract requires of it;
+   * 'sql' (what-if): it reads customer_profiles itself, which the service may not.
+   */
+  baselineFacts: (process.env.BENCH_BASELINE_FACTS || 'customers') as 'sql' | 'customers',
   /** What-if: each batch in flight draws its customers from its own share of them, so concurrent batches never wait for each other's locks. */
   batchDisjoint: process.env.BENCH_BATCH_DISJOINT === '1',
   setupSql: process.env.BENCH_SETUP_SQL ?? '',
@@ -487,7 +491,7 @@ async function main(cleanup: Cleanup): Promise<number> {
   });
   cleanup.add(() => serviceChild.stop());
 
-  // The baseline: compliance_svc for the decisions, customers_svc for the facts.
+  // The baseline: compliance_svc for the decisions; the facts from the customers service (or, for the sql what-if, as customers_svc).
   let baselinePort = 0;
   const baselineChild = startTs('baseline server', join(ROOT, 'bench', 'compliance', 'baseline-server.ts'), {
     cwd: ROOT,
@@ -556,7 +560,9 @@ async function main(cleanup: Cleanup): Promise<number> {
   // --- the report ---
   const c0 = cpus()[0];
   console.log('');
-  console.log('Compliance service vs bare grpc-js + pg (same SQL, small decision), one channel per server');
+  console.log(
+    `Compliance service vs bare grpc-js + pg (same SQL, small decision, facts from ${settings.baselineFacts === 'customers' ? 'the customers service' : 'customer_profiles (what-if)'}), one channel per server`,
+  );
   console.log(`machine: ${cpus().length} × ${c0?.model ?? 'unknown CPU'}, Node ${process.version}; PostgreSQL ${data.serverVersion}: ${db.description}`);
   console.log(
     `data: ${fmtInt(data.customers)} customers, ${fmtInt(data.attempts)} contact attempts, ${fmtInt(data.optOutEvents)} opt-out records; ` +
@@ -566,7 +572,9 @@ async function main(cleanup: Cleanup): Promise<number> {
   if (settings.setupSql) console.log(`WHAT-IF RUN — not the product's schema: BENCH_SETUP_SQL = ${settings.setupSql}`);
   if (settings.keepReservations) console.log('BENCH_KEEP_RESERVATIONS: reservations were not cleared between windows');
   if (settings.batchDisjoint) console.log('WHAT-IF BENCH_BATCH_DISJOINT: concurrent batches draw from disjoint shares of the customers (no lock waits between them)');
-  if (settings.baselineFacts === 'customers') console.log('BENCH_BASELINE_FACTS=customers: the baseline asks the customers service for the facts, as the service does');
+  if (settings.baselineFacts === 'sql') {
+    console.log('WHAT-IF BENCH_BASELINE_FACTS=sql: the baseline reads customer_profiles itself instead of asking the customers service (the service may not)');
+  }
   console.log('');
   console.log(table(results));
   console.log('');
