@@ -1,8 +1,12 @@
 import type { Violations } from '@cec/errors';
-import { campaignsV1 } from '@cec/proto';
-import type { Channel, ContactStatus } from '../domain/contact';
+import { campaignsV1, customersV1 } from '@cec/proto';
+import type { InvoiceStatus } from '../domain/campaign-invoices';
+import type { CampaignStatus } from '../domain/campaign-state';
+import type { Channel, ContactStatus, TaskType } from '../domain/contact';
+import type { Priority, RiskLevel, StepAnchor } from '../domain/step';
 
-const { Channel: C, ContactStatus: S } = campaignsV1;
+const { Channel: C, ContactStatus: S, TaskType: TT, Priority: P, CampaignStatus: CS, StepAnchor: A } = campaignsV1;
+const { RiskLevel: R, InvoiceStatus: I } = customersV1;
 
 /** A two-way table between a proto enum and domain names; UNSPECIFIED (0) has no name. */
 function table<N extends string>(pairs: [number, N][]) {
@@ -40,4 +44,50 @@ export const contactStatuses = table<ContactStatus>([
   [S.CONTACT_STATUS_REPLIED, 'replied'],
   [S.CONTACT_STATUS_BOUNCED, 'bounced'],
   [S.CONTACT_STATUS_FAILED, 'failed'],
+]);
+
+export const taskTypes = table<TaskType>([
+  [TT.TASK_TYPE_SEND_EMAIL, 'send_email'],
+  [TT.TASK_TYPE_SEND_SMS, 'send_sms'],
+  [TT.TASK_TYPE_MAKE_CALL, 'make_call'],
+  [TT.TASK_TYPE_SEND_LETTER, 'send_letter'],
+  [TT.TASK_TYPE_RESEARCH, 'research'],
+  [TT.TASK_TYPE_MANUAL_REVIEW, 'manual_review'],
+]);
+
+export const priorities = table<Priority>([
+  [P.PRIORITY_LOW, 'low'],
+  [P.PRIORITY_MEDIUM, 'medium'],
+  [P.PRIORITY_HIGH, 'high'],
+  [P.PRIORITY_URGENT, 'urgent'],
+]);
+
+export const campaignStatuses = table<CampaignStatus>([
+  [CS.CAMPAIGN_STATUS_DRAFT, 'draft'],
+  [CS.CAMPAIGN_STATUS_ACTIVE, 'active'],
+  [CS.CAMPAIGN_STATUS_PAUSED, 'paused'],
+  [CS.CAMPAIGN_STATUS_COMPLETED, 'completed'],
+  [CS.CAMPAIGN_STATUS_CANCELLED, 'cancelled'],
+]);
+
+export const stepAnchors = table<StepAnchor>([
+  [A.STEP_ANCHOR_DUE_DATE, 'due_date'],
+  [A.STEP_ANCHOR_PREVIOUS_STEP, 'previous_step'],
+]);
+
+/** escalation.customers.v1.RiskLevel. */
+export const riskLevels = table<RiskLevel>([
+  [R.RISK_LEVEL_LOW, 'low'],
+  [R.RISK_LEVEL_MEDIUM, 'medium'],
+  [R.RISK_LEVEL_HIGH, 'high'],
+  [R.RISK_LEVEL_CRITICAL, 'critical'],
+]);
+
+/** escalation.customers.v1.InvoiceStatus (what the customers service answers). */
+export const invoiceStatuses = table<InvoiceStatus>([
+  [I.INVOICE_STATUS_PENDING, 'pending'],
+  [I.INVOICE_STATUS_OVERDUE, 'overdue'],
+  [I.INVOICE_STATUS_PARTIAL, 'partial'],
+  [I.INVOICE_STATUS_PAID, 'paid'],
+  [I.INVOICE_STATUS_CANCELLED, 'cancelled'],
 ]);
