@@ -1,18 +1,51 @@
-import type { AsyncService } from '@cec/grpc';
+import { decodePageToken, filterFingerprint, pageSize, paginate, type AsyncService } from '@cec/grpc';
+import { Violations } from '@cec/errors';
 import type { campaignsV1 } from '@cec/proto';
+import { requireUuid } from '@cec/validation';
 import type { CampaignsDeps } from '../campaigns-config';
-
-// PLACEHOLDER: replaced by the real handlers.
-const notBuilt = async (): Promise<never> => {
-  throw new Error('not built yet');
-};
+import { ContactAttemptStore } from '../store/contact-attempt-store';
+import { attemptInput, timestampKey, toContactAttempt } from './contact-attempt-messages';
+import { channels, contactStatuses } from './enums';
 
 /** escalation.campaigns.v1.ContactAttemptService. */
-export function contactAttemptService(_deps: CampaignsDeps): AsyncService<campaignsV1.ContactAttemptServiceServer> {
+export function contactAttemptService(deps: Pick<CampaignsDeps, 'orm'>): AsyncService<campaignsV1.ContactAttemptServiceServer> {
+  const store = new ContactAttemptStore(deps.orm);
   return {
-    recordContactAttempt: notBuilt,
-    updateContactStatus: notBuilt,
-    getContactAttempt: notBuilt,
-    listCustomerCommunications: notBuilt,
+    async recordContactAttempt(request, context) {
+      const v = new Violations();
+      const input = attemptInput(request.attempt, request.requestId, v);
+      v.throwIfAny();
+      return { attempt: toContactAttempt(await store.record(input, context)) };
+    },
+
+    async updateContactStatus(request, context) {
+      const v = new Violations();
+      const id = requireUuid(v, 'contact_attempt_id', request.contactAttemptId);
+      const status = contactStatuses.from(request.status, v, 'status', 'contact status');
+      v.throwIfAny();
+      const row = await store.updateStatus(id, status as NonNullable<typeof status>, request.statusTime ?? new Date(), context);
+      return { attempt: toContactAttempt(row) };
+    },
+
+    async getContactAttempt(request) {
+      const v = new Violations();
+      const id = requireUuid(v, 'contact_attempt_id', request.contactAttemptId);
+      v.throwIfAny();
+      return { attempt: toContactAttempt(await store.get(id)) };
+    },
+
+    async listCustomerCommunications(request) {
+      const v = new Violations();
+      const customerId = requireUuid(v, 'customer_id', request.customerId);
+      const channel = channels.optional(request.channel, v, 'channel', 'channel');
+      if (request.pageSize < 0) v.add('page_size', `must not be negative, got ${request.pageSize}`);
+      v.throwIfAny();
+      const size = pageSize(request.pageSize);
+      const fingerprint = filterFingerprint({ customerId, channel });
+      const after = decodePageToken(request.pageToken, fingerprint, ['text', 'uuid']);
+      const rows = await store.listForCustomer(customerId, channel, after && [timestampKey(after[0]), after[1]], size + 1);
+      const { page, nextPageToken } = paginate(rows, size, (r) => [r.attempted_at, r.id], fingerprint);
+      return { attempts: page.map(toContactAttempt), nextPageToken };
+    },
   };
 }

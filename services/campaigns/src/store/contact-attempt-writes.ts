@@ -1,6 +1,7 @@
 import type { Actor } from '@cec/context';
 import { sql, type SqlTarget } from '@cec/orm';
 import { complianceGoverns, isResponse, reachedCustomer, type Channel, type ContactStatus } from '../domain/contact';
+import type { ComplianceAttemptMessage, CustomerOutcomeMessage } from '../domain/outbox';
 
 /** A contact attempt to record (validated by the caller). */
 export interface ContactAttemptInput {
@@ -88,19 +89,21 @@ export async function insertContactAttempt(tx: SqlTarget, input: ContactAttemptI
  * rate. Letters go to neither (neither service knows the channel).
  */
 export async function enqueueAttemptMessages(tx: SqlTarget, row: ContactAttemptRow): Promise<void> {
-  if (!complianceGoverns(row.channel)) return;
-  const compliance = {
+  const channel = row.channel;
+  if (!complianceGoverns(channel)) return;
+  const compliance: ComplianceAttemptMessage = {
     attempt_id: row.id,
     customer_id: row.customer_id,
-    channel: row.channel,
+    channel,
     attempted_at: row.attempted_at,
     status: row.status,
     decision_id: row.decision_id,
+    outcome: row.outcome,
   };
-  const customers = {
+  const customers: CustomerOutcomeMessage = {
     attempt_id: row.id,
     customer_id: row.customer_id,
-    channel: row.channel,
+    channel,
     attempted_at: row.attempted_at,
     reached: reachedCustomer(row.status),
     responded: isResponse(row.status),
