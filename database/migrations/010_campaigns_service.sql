@@ -245,3 +245,13 @@ CREATE TRIGGER trg_compliance_contact_attempts_outcome_only BEFORE UPDATE ON com
     FOR EACH ROW EXECUTE FUNCTION compliance_contact_attempts_outcome_only();
 
 GRANT UPDATE (outcome) ON compliance_contact_attempts TO compliance_svc;
+
+-- ---------------------------------------------------------------------------
+-- campaigns: the date due_date-anchored steps count from (CampaignService)
+-- ---------------------------------------------------------------------------
+-- The earliest due date of the campaign's invoices, written when the campaign is made (an
+-- invoice's due date never changes): a step with delay_from 'due_date' is due delay_days after
+-- it, and next_step_at of a starting campaign is its first step's day. NULL for campaigns made
+-- before this column (the seed's).
+-- Rollback: ALTER TABLE campaigns DROP COLUMN anchor_due_date;
+ALTER TABLE campaigns ADD COLUMN anchor_due_date date;

@@ -20,6 +20,8 @@ export const CampaignEntity = defineEntity({
     requestId: p.uuid().nullable(),
     preset: p.text().nullable(),
     outcome: p.text().nullable(),
+    /** The earliest due date of its invoices: due_date-anchored steps count from it. */
+    anchorDueDate: p.date().nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
     updatedAt: p.datetime().defaultRaw('now()'),
   }),
