@@ -7,6 +7,7 @@ import { startOverdueSweeper } from './overdue-sweeper';
 import { customerService } from './rpc/customer-service';
 import { invoiceService } from './rpc/invoice-service';
 import { BalanceStore } from './store/balance-store';
+import { ContactOutcomeStore } from './store/contact-outcome-store';
 import { CustomerStore } from './store/customer-store';
 import { InvoiceStore } from './store/invoice-store';
 import { OverdueStore } from './store/overdue-store';
@@ -23,7 +24,7 @@ export const customersServiceSpec = defineService({
     }),
   },
   services: ({ orm }) => [
-    register(customersV1.CustomerServiceService, customerService(new CustomerStore(orm))),
+    register(customersV1.CustomerServiceService, customerService(new CustomerStore(orm), new ContactOutcomeStore(orm))),
     register(
       customersV1.InvoiceServiceService,
       invoiceService({ invoices: new InvoiceStore(orm), payments: new PaymentStore(orm), overdue: new OverdueStore(orm), balances: new BalanceStore(orm) }),

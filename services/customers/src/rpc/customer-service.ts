@@ -16,7 +16,8 @@ import {
   type ProfileInput,
   type UpdatableProfileField,
 } from '../domain/profile-rules';
-import { idList, optionalUuid, requireUuid, text } from '@cec/validation';
+import { idList, MAX_BATCH, optionalUuid, requireUuid, text } from '@cec/validation';
+import type { ContactOutcomeInput, ContactOutcomeStore } from '../store/contact-outcome-store';
 import type { CustomerStore } from '../store/customer-store';
 import { contactMethodFromProto, riskLevelFromProto } from './enums';
 import { toContactProfile, toCustomer, toProfile } from './messages';
@@ -73,8 +74,8 @@ function populatedProfileFields(p: customersV1.CustomerProfile | undefined): Upd
   return out;
 }
 
-/** escalation.customers.v1.CustomerService over the customer store. */
-export function customerService(store: CustomerStore): AsyncService<customersV1.CustomerServiceServer> {
+/** escalation.customers.v1.CustomerService over the customer store (and the contact outcomes' store). */
+export function customerService(store: CustomerStore, outcomes: ContactOutcomeStore): AsyncService<customersV1.CustomerServiceServer> {
   return {
     async createCustomer(request, context) {
       const v = new Violations();
@@ -170,9 +171,32 @@ export function customerService(store: CustomerStore): AsyncService<customersV1.
       return { profiles: (await store.getMany(ids)).map(toContactProfile) };
     },
 
-    // PLACEHOLDER: replaced by the real handler (contact outcomes, response rate).
-    async recordContactOutcomes() {
-      throw new Error('not built yet');
+    async recordContactOutcomes(request, context) {
+      if (!request.outcomes.length) throw InvalidArgumentError.field('outcomes', 'needs at least one outcome');
+      if (request.outcomes.length > MAX_BATCH) throw InvalidArgumentError.field('outcomes', `takes at most ${MAX_BATCH} outcomes, got ${request.outcomes.length}`);
+      const v = new Violations();
+      const seen = new Map<string, number>();
+      const list = request.outcomes.map((o, i): ContactOutcomeInput => {
+        const p = `outcomes[${i}].`;
+        const attemptId = requireUuid(v, `${p}attempt_id`, o.attemptId);
+        if (attemptId && seen.has(attemptId)) v.add(`${p}attempt_id`, `repeats outcomes[${seen.get(attemptId)}]`);
+        seen.set(attemptId, i);
+        const channel = contactMethodFromProto(o.channel, v, `${p}channel`);
+        if (!o.channel) v.add(`${p}channel`, 'is required: EMAIL, PHONE or SMS');
+        if (o.responded && !o.reached) v.add(`${p}reached`, 'must be true when responded is: a customer who responded was reached');
+        if (!o.attemptTime) v.add(`${p}attempt_time`, 'is required');
+        else if (o.attemptTime.getTime() > Date.now() + 5 * 60_000) v.add(`${p}attempt_time`, 'must not be in the future (an attempt is reported once it happened)');
+        return {
+          attemptId,
+          customerId: requireUuid(v, `${p}customer_id`, o.customerId),
+          channel: channel as ContactOutcomeInput['channel'],
+          reached: o.reached,
+          responded: o.responded,
+          attemptedAt: o.attemptTime as Date,
+        };
+      });
+      v.throwIfAny();
+      return { changedCount: await outcomes.record(list, context) };
     },
   };
 }
