@@ -4,6 +4,8 @@ import type { InvoiceStatus } from '../domain/campaign-invoices';
 import type { CampaignStatus } from '../domain/campaign-state';
 import type { Channel, ContactStatus, TaskType } from '../domain/contact';
 import type { Priority, RiskLevel, StepAnchor } from '../domain/step';
+import type { SmsEncoding } from '../domain/sms';
+import type { Tone } from '../domain/template-rules';
 
 const { Channel: C, ContactStatus: S, TaskType: TT, Priority: P, CampaignStatus: CS, StepAnchor: A } = campaignsV1;
 const { RiskLevel: R, InvoiceStatus: I } = customersV1;
@@ -90,4 +92,18 @@ export const invoiceStatuses = table<InvoiceStatus>([
   [I.INVOICE_STATUS_PARTIAL, 'partial'],
   [I.INVOICE_STATUS_PAID, 'paid'],
   [I.INVOICE_STATUS_CANCELLED, 'cancelled'],
+]);
+
+/** escalation.campaigns.v1.TemplateTone. */
+export const tones = table<Tone>([
+  [campaignsV1.TemplateTone.TEMPLATE_TONE_FRIENDLY, 'friendly'],
+  [campaignsV1.TemplateTone.TEMPLATE_TONE_FIRM, 'firm'],
+  [campaignsV1.TemplateTone.TEMPLATE_TONE_FINAL, 'final'],
+  [campaignsV1.TemplateTone.TEMPLATE_TONE_LEGAL, 'legal'],
+]);
+
+/** escalation.campaigns.v1.SmsEncoding. */
+export const smsEncodings = table<SmsEncoding>([
+  [campaignsV1.SmsEncoding.SMS_ENCODING_GSM_7, 'GSM-7'],
+  [campaignsV1.SmsEncoding.SMS_ENCODING_UCS_2, 'UCS-2'],
 ]);
