@@ -6,7 +6,7 @@
 --      profiles: IANA time zones, jurisdictions, preferred channels, one do-not-contact
 --   38 invoices (payment_records) in every status and in USD, GBP, EUR and AUD
 --    7 agents (email, phone, sms, research) in every status
---   10 templates (email, SMS, call scripts; friendly, firm, final, legal; en and de)
+--   12 templates (email, SMS, call scripts, a letter; friendly, firm, final, legal; en and de)
 --    9 campaigns (draft, active, paused, completed, cancelled) with escalation_steps
 --   19 tasks in every status, 16 contact attempts on every channel
 --    4 opt-outs (sms, all, phone; one revoked), 8 compliance rules (Regulation F, Massachusetts,
@@ -306,90 +306,133 @@ VALUES
      'Friendly reminder: invoice {{invoice_number}} was due on {{due_date}}',
      'Hi {{contact_name}},
 
-This is a friendly reminder that invoice {{invoice_number}} for {{amount_due}} {{currency}} was due on {{due_date}}. If you have already sent the payment, thank you, and please disregard this message.
+This is a friendly reminder that invoice {{invoice_number}} for {{amount_due}} was due on {{due_date}}. If you have already sent the payment, thank you, and please disregard this message.
 
 You can pay online at {{payment_link}}. If anything on the invoice looks wrong, just reply to this email and we will sort it out.
 
 Kind regards,
-{{sender_company}} Accounts Receivable',
-     '{contact_name,invoice_number,amount_due,currency,due_date,payment_link,sender_company}', true,
+{{sender_company}} Accounts Receivable
+
+{{opt_out_instructions}}',
+     '{invoice_number,due_date,contact_name,amount_due,payment_link,sender_company,opt_out_instructions}', true,
      now() - interval '400 days', now() - interval '400 days'),
     ('30000000-0000-4000-8000-000000000002', 'firm_reminder_email', 'email', 'firm', 'en', 1,
      'Second notice: invoice {{invoice_number}} is {{days_overdue}} days overdue',
      'Dear {{contact_name}},
 
-Our records show that invoice {{invoice_number}} for {{amount_due}} {{currency}} is now {{days_overdue}} days past due, and we have not received a reply to our earlier reminder.
+Our records show that invoice {{invoice_number}} for {{amount_due}} is now {{days_overdue}} days past due, and we have not received a reply to our earlier reminder.
 
 Please arrange payment within 7 days at {{payment_link}}, or contact us to agree a payment plan for {{company_name}}.
 
 Regards,
-{{sender_company}} Accounts Receivable',
-     '{contact_name,invoice_number,amount_due,currency,days_overdue,payment_link,company_name,sender_company}', true,
+{{sender_company}} Accounts Receivable
+
+{{opt_out_instructions}}',
+     '{invoice_number,days_overdue,contact_name,amount_due,payment_link,company_name,sender_company,opt_out_instructions}', true,
      now() - interval '400 days', now() - interval '400 days'),
     ('30000000-0000-4000-8000-000000000003', 'final_notice_email', 'email', 'final', 'en', 1,
      'Final notice: {{company_name}} account is past due',
      'Dear {{contact_name}},
 
-Despite several reminders, {{amount_due}} {{currency}} remains unpaid on invoice {{invoice_number}}, now {{days_overdue}} days overdue.
+Despite several reminders, {{amount_due}} remains unpaid on invoice {{invoice_number}}, now {{days_overdue}} days overdue.
 
-Unless payment is received or a payment plan is agreed by {{deadline_date}}, the account will be referred for further review, which may include suspension of credit terms.
+Unless payment is received or a payment plan is agreed within 10 days of this notice, the account will be referred for further review, which may include suspension of credit terms.
 
 Pay at {{payment_link}} or reply to this email.
 
-{{sender_company}} Accounts Receivable',
-     '{contact_name,amount_due,currency,invoice_number,days_overdue,deadline_date,payment_link,company_name,sender_company}', true,
+{{sender_company}} Accounts Receivable
+
+{{opt_out_instructions}}',
+     '{company_name,contact_name,amount_due,invoice_number,days_overdue,payment_link,sender_company,opt_out_instructions}', true,
      now() - interval '400 days', now() - interval '400 days'),
     ('30000000-0000-4000-8000-000000000004', 'payment_reminder_sms', 'sms', 'friendly', 'en', 1, NULL,
-     '{{sender_company}}: Hi {{contact_name}}, invoice {{invoice_number}} ({{amount_due}} {{currency}}) was due {{due_date}}. Pay at {{payment_link}}. Reply STOP to opt out.',
-     '{sender_company,contact_name,invoice_number,amount_due,currency,due_date,payment_link}', true,
+     '{{sender_company}}: Hi {{contact_name}}, invoice {{invoice_number}} ({{amount_due}}) was due {{due_date}}. Pay at {{payment_link}}. Reply STOP to opt out.',
+     '{sender_company,contact_name,invoice_number,amount_due,due_date,payment_link}', true,
      now() - interval '400 days', now() - interval '400 days'),
     ('30000000-0000-4000-8000-000000000005', 'firm_reminder_sms', 'sms', 'firm', 'en', 1, NULL,
-     '{{sender_company}}: invoice {{invoice_number}} is {{days_overdue}} days overdue ({{amount_due}} {{currency}}). Please pay today at {{payment_link}} or call {{callback_number}}. Reply STOP to opt out.',
-     '{sender_company,invoice_number,days_overdue,amount_due,currency,payment_link,callback_number}', true,
+     '{{sender_company}}: invoice {{invoice_number}} is {{days_overdue}} days overdue ({{amount_due}}). Please pay today at {{payment_link}} or reply to this message. Reply STOP to opt out.',
+     '{sender_company,invoice_number,days_overdue,amount_due,payment_link}', true,
      now() - interval '400 days', now() - interval '400 days'),
     ('30000000-0000-4000-8000-000000000006', 'friendly_call_script', 'phone', 'friendly', 'en', 1, NULL,
-     'Hello, may I speak with {{contact_name}}? This is {{agent_name}} calling from {{sender_company}} about the account of {{company_name}}. This call may be recorded.
-We are following up on invoice {{invoice_number}} for {{amount_due}} {{currency}}, due on {{due_date}}. Could you confirm when payment is scheduled?
+     'Hello, may I speak with {{contact_name}}? This is [your name] calling from {{sender_company}} about the account of {{company_name}}. This call may be recorded.
+We are following up on invoice {{invoice_number}} for {{amount_due}}, due on {{due_date}}. Could you confirm when payment is scheduled?
 If paid: thank the customer and note the payment reference.
 If not paid: offer payment at {{payment_link}} and note the promised date.
 If the contact is not available: leave no details about the debt; ask for a good time to call back.',
-     '{contact_name,agent_name,sender_company,company_name,invoice_number,amount_due,currency,due_date,payment_link}', true,
+     '{contact_name,sender_company,company_name,invoice_number,amount_due,due_date,payment_link}', true,
      now() - interval '400 days', now() - interval '400 days'),
     ('30000000-0000-4000-8000-000000000007', 'firm_call_script', 'phone', 'firm', 'en', 1, NULL,
-     'Hello, may I speak with {{contact_name}}? This is {{agent_name}} from {{sender_company}}. This call may be recorded.
-Invoice {{invoice_number}} for {{amount_due}} {{currency}} is now {{days_overdue}} days overdue and we have not received payment or a reply.
+     'Hello, may I speak with {{contact_name}}? This is [your name] from {{sender_company}}. This call may be recorded.
+Invoice {{invoice_number}} for {{amount_due}} is now {{days_overdue}} days overdue and we have not received payment or a reply.
 Ask for payment in full today, or agree a payment plan with dates and amounts.
 Record the outcome: promise_to_pay, payment_plan, dispute, refused or callback.',
-     '{contact_name,agent_name,sender_company,invoice_number,amount_due,currency,days_overdue}', true,
+     '{contact_name,sender_company,invoice_number,amount_due,days_overdue}', true,
      now() - interval '400 days', now() - interval '400 days'),
     ('30000000-0000-4000-8000-000000000008', 'final_call_script', 'phone', 'final', 'en', 1, NULL,
-     'Hello, may I speak with {{contact_name}}? This is {{agent_name}} from {{sender_company}}. This call may be recorded.
-This is our final call about {{amount_due}} {{currency}} outstanding on invoice {{invoice_number}}, {{days_overdue}} days overdue.
-Unless payment or a payment plan is agreed by {{deadline_date}}, the account will be referred for review and credit terms may be suspended.
+     'Hello, may I speak with {{contact_name}}? This is [your name] from {{sender_company}}. This call may be recorded.
+This is our final call about {{amount_due}} outstanding on invoice {{invoice_number}}, {{days_overdue}} days overdue.
+Unless payment or a payment plan is agreed within 10 days, the account will be referred for review and credit terms may be suspended.
 Confirm the contact''s email address for the written final notice.',
-     '{contact_name,agent_name,sender_company,amount_due,currency,invoice_number,days_overdue,deadline_date}', true,
+     '{contact_name,sender_company,amount_due,invoice_number,days_overdue}', true,
      now() - interval '400 days', now() - interval '400 days'),
     ('30000000-0000-4000-8000-000000000009', 'legal_referral_email', 'email', 'legal', 'en', 1,
      'Notice of referral: invoice {{invoice_number}}',
      'Dear {{contact_name}},
 
-The balance of {{amount_due}} {{currency}} on invoice {{invoice_number}} remains unpaid. The account of {{company_name}} has been referred to our legal department. Please direct any further correspondence to {{legal_contact}}.
+The balance of {{amount_due}} on invoice {{invoice_number}} remains unpaid. The account of {{company_name}} has been referred to our legal department. Please direct any further correspondence about this account to our legal department by replying to this email.
 
-{{sender_company}}',
-     '{contact_name,amount_due,currency,invoice_number,company_name,legal_contact,sender_company}', false,
+{{sender_company}}
+
+{{opt_out_instructions}}',
+     '{invoice_number,contact_name,amount_due,company_name,sender_company,opt_out_instructions}', false,
      now() - interval '400 days', now() - interval '100 days'),
     ('30000000-0000-4000-8000-000000000010', 'friendly_reminder_email', 'email', 'friendly', 'de', 1,
      'Zahlungserinnerung: Rechnung {{invoice_number}} war am {{due_date}} fällig',
      'Guten Tag {{contact_name}},
 
-wir möchten Sie freundlich daran erinnern, dass die Rechnung {{invoice_number}} über {{amount_due}} {{currency}} am {{due_date}} fällig war. Sollten Sie die Zahlung bereits veranlasst haben, betrachten Sie diese Nachricht bitte als gegenstandslos.
+wir möchten Sie freundlich daran erinnern, dass die Rechnung {{invoice_number}} über {{amount_due}} am {{due_date}} fällig war. Sollten Sie die Zahlung bereits veranlasst haben, betrachten Sie diese Nachricht bitte als gegenstandslos.
 
 Sie können online unter {{payment_link}} bezahlen.
 
 Mit freundlichen Grüßen
-{{sender_company}} Debitorenbuchhaltung',
-     '{contact_name,invoice_number,amount_due,currency,due_date,payment_link,sender_company}', true,
-     now() - interval '300 days', now() - interval '300 days')
+{{sender_company}} Debitorenbuchhaltung
+
+{{opt_out_instructions}}',
+     '{invoice_number,due_date,contact_name,amount_due,payment_link,sender_company,opt_out_instructions}', true,
+     now() - interval '300 days', now() - interval '300 days'),
+    ('30000000-0000-4000-8000-000000000011', 'pre_due_reminder_email', 'email', 'friendly', 'en', 1,
+     'Coming up: invoice {{invoice_number}} is due on {{due_date}}',
+     'Hi {{contact_name}},
+
+A quick note that invoice {{invoice_number}} for {{amount_due}} is due on {{due_date}}. If the payment is already on its way, thank you.
+
+You can pay online at {{payment_link}}, quoting {{payment_reference}}. If anything on the invoice looks wrong, just reply to this email and we will sort it out before the due date.
+
+Kind regards,
+{{sender_company}} Accounts Receivable
+
+{{opt_out_instructions}}',
+     '{invoice_number,due_date,contact_name,amount_due,payment_link,payment_reference,sender_company,opt_out_instructions}', true,
+     now() - interval '90 days', now() - interval '90 days'),
+    ('30000000-0000-4000-8000-000000000012', 'final_notice_letter', 'letter', 'final', 'en', 1,
+     'Final notice: invoice {{invoice_number}}, {{days_overdue}} days overdue',
+     '{{company_name}}
+For the attention of {{contact_name}}
+
+Dear {{contact_name}},
+
+Despite our earlier reminders, {{amount_due}} remains unpaid on invoice {{invoice_number}}, which was due on {{due_date}} and is now {{days_overdue}} days overdue.
+
+Unless payment is received or a payment plan is agreed within 14 days of the date of this letter, the account will be referred for further review, which may include suspension of credit terms.
+
+Please pay at {{payment_link}}, quoting {{payment_reference}}, or contact us to agree a payment plan.
+
+{{opt_out_instructions}}
+
+Yours sincerely,
+{{sender_company}} Accounts Receivable',
+     '{invoice_number,days_overdue,company_name,contact_name,amount_due,due_date,payment_link,payment_reference,opt_out_instructions,sender_company}', true,
+     now() - interval '90 days', now() - interval '90 days')
 ON CONFLICT DO NOTHING;
 
 -- ---------------------------------------------------------------------------

@@ -82,7 +82,7 @@ describe('seed 001_seed_test_data.sql', () => {
         payment_records: 38,
         system_metrics: 0,
         tasks: 19,
-        templates: 10,
+        templates: 12,
       }),
       );
     });
@@ -242,7 +242,7 @@ describe('seed 001_seed_test_data.sql', () => {
       );
     });
 
-    it('has templates for every channel and tone, listing exactly the {{variables}} they use', async () => {
+    it('has templates for every channel (letters too) and tone, listing exactly the {{variables}} they use', async () => {
       const templates = await db.query<{
         name: string;
         channel: string;
@@ -252,7 +252,7 @@ describe('seed 001_seed_test_data.sql', () => {
         body: string;
         variables: string[];
       }>('SELECT name, channel, tone, language, subject, body, variables FROM templates ORDER BY name, language');
-      expect(new Set(templates.map((t) => t.channel))).toEqual(new Set(CHANNELS));
+      expect(new Set(templates.map((t) => t.channel))).toEqual(new Set([...CHANNELS, 'letter']));
       expect(new Set(templates.map((t) => t.tone))).toEqual(new Set(['friendly', 'firm', 'final', 'legal']));
       for (const channel of CHANNELS) {
         const tones = new Set(templates.filter((t) => t.channel === channel).map((t) => t.tone));
@@ -261,11 +261,13 @@ describe('seed 001_seed_test_data.sql', () => {
       for (const t of templates) {
         const used = new Set([...`${t.subject ?? ''} ${t.body}`.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]));
         expect([t.name, t.language, [...used].sort()]).toEqual([t.name, t.language, [...t.variables].sort()]);
-        if (t.channel === 'email') expect(t.subject).toBeTruthy();
+        if (t.channel === 'email' || t.channel === 'letter') expect(t.subject).toBeTruthy();
         if (t.channel === 'sms') {
           expect(t.body.length).toBeLessThanOrEqual(1600);
           expect(t.body).toContain('STOP');
         }
+        // Regulation F 1006.6(e): every electronic message says how to opt out
+        if (t.channel === 'email') expect([t.name, t.language, t.body]).toEqual([t.name, t.language, expect.stringContaining('{{opt_out_instructions}}')]);
       }
     });
 
