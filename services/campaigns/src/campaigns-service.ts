@@ -3,6 +3,7 @@ import { campaignsV1 } from '@cec/proto';
 import { defineService } from '@cec/service-runtime';
 import { CAMPAIGNS_CLIENTS, CAMPAIGNS_ENV } from './campaigns-config';
 import { ENTITIES } from './entities';
+import { startOutboxRelay } from './outbox-relay';
 import { agentService } from './rpc/agent-service';
 import { campaignService } from './rpc/campaign-service';
 import { contactAttemptService } from './rpc/contact-attempt-service';
@@ -22,5 +23,7 @@ export const campaignsServiceSpec = defineService({
     register(campaignsV1.TaskServiceService, taskService(deps)),
     register(campaignsV1.ContactAttemptServiceService, contactAttemptService(deps)),
   ],
-  background: () => [],
+  background: ({ orm, logger, metrics, clients, settings }) => [
+    startOutboxRelay({ orm, logger, metrics, clients, intervalMs: settings.OUTBOX_RELAY_INTERVAL_MS }),
+  ],
 });

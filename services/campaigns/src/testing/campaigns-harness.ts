@@ -32,7 +32,13 @@ export interface CampaignsHarness {
   customersProcess: ServiceProcess;
   complianceProcess: ServiceProcess;
   kit: Kit;
+  /** Stops a peer's process (SIGTERM): the campaigns service finds nobody at its address. */
+  stopPeer(name: Peer): Promise<void>;
+  /** Starts a stopped peer again, on the same address and database. */
+  startPeer(name: Peer): Promise<void>;
 }
+
+type Peer = 'customers' | 'compliance';
 
 /**
  * The real campaigns service in the test process, and the real customers and compliance
@@ -47,10 +53,23 @@ export function useCampaignsService(options: { env?: Record<string, string>; log
   let complianceProcess: ServiceProcess | undefined;
   let kit: Kit | undefined;
   const peerClients: { close(): void }[] = [];
+  const peerEnv: Record<Peer, Record<string, string>> = { customers: { OVERDUE_SWEEP_INTERVAL_MS: '0' }, compliance: {} };
+  const processes = () => ({ customersProcess, complianceProcess });
+  handle.stopPeer = async (name) => {
+    await (name === 'customers' ? customersProcess : complianceProcess)?.stop();
+  };
+  handle.startPeer = async (name) => {
+    const port = (name === 'customers' ? customersProcess : complianceProcess)?.address.split(':')[1] as string;
+    const started = await startServiceProcess(name, db?.url as string, { ...peerEnv[name], [`${name.toUpperCase()}_GRPC_PORT`]: port });
+    if (name === 'customers') customersProcess = started;
+    else complianceProcess = started;
+    Object.assign(handle, processes());
+  };
   beforeAll(async () => {
     db = await createTestDatabase();
-    customersProcess = await startServiceProcess('customers', db.url, { OVERDUE_SWEEP_INTERVAL_MS: '0' });
-    complianceProcess = await startServiceProcess('compliance', db.url, { CUSTOMERS_ADDRESS: customersProcess.address });
+    customersProcess = await startServiceProcess('customers', db.url, peerEnv.customers);
+    peerEnv.compliance.CUSTOMERS_ADDRESS = customersProcess.address;
+    complianceProcess = await startServiceProcess('compliance', db.url, peerEnv.compliance);
     kit = await startTestService(campaignsServiceSpec, {
       start: startService,
       clients: CLIENTS,
