@@ -807,8 +807,10 @@ export const ContactAttemptServiceService = {
   },
   /**
    * A delivery receipt: moves the status forward (delivered, opened, answered, replied,
-   * bounced); a receipt for an earlier or equal status changes nothing; a backward one is
-   * FAILED_PRECONDITION.
+   * bounced, failed; steps may be skipped). A receipt for the same or an earlier status changes
+   * nothing and returns the attempt (receipts arrive out of order). One that contradicts the
+   * status (bounced after delivered, anything but sent after bounced or failed) or that the
+   * channel does not have (opened for SMS, answered for e-mail) is FAILED_PRECONDITION.
    */
   updateContactStatus: {
     path: "/escalation.campaigns.v1.ContactAttemptService/UpdateContactStatus" as const,
@@ -853,8 +855,10 @@ export interface ContactAttemptServiceServer extends UntypedServiceImplementatio
   recordContactAttempt: handleUnaryCall<RecordContactAttemptRequest, RecordContactAttemptResponse>;
   /**
    * A delivery receipt: moves the status forward (delivered, opened, answered, replied,
-   * bounced); a receipt for an earlier or equal status changes nothing; a backward one is
-   * FAILED_PRECONDITION.
+   * bounced, failed; steps may be skipped). A receipt for the same or an earlier status changes
+   * nothing and returns the attempt (receipts arrive out of order). One that contradicts the
+   * status (bounced after delivered, anything but sent after bounced or failed) or that the
+   * channel does not have (opened for SMS, answered for e-mail) is FAILED_PRECONDITION.
    */
   updateContactStatus: handleUnaryCall<UpdateContactStatusRequest, UpdateContactStatusResponse>;
   getContactAttempt: handleUnaryCall<GetContactAttemptRequest, GetContactAttemptResponse>;
@@ -881,8 +885,10 @@ export interface ContactAttemptServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * A delivery receipt: moves the status forward (delivered, opened, answered, replied,
-   * bounced); a receipt for an earlier or equal status changes nothing; a backward one is
-   * FAILED_PRECONDITION.
+   * bounced, failed; steps may be skipped). A receipt for the same or an earlier status changes
+   * nothing and returns the attempt (receipts arrive out of order). One that contradicts the
+   * status (bounced after delivered, anything but sent after bounced or failed) or that the
+   * channel does not have (opened for SMS, answered for e-mail) is FAILED_PRECONDITION.
    */
   updateContactStatus(
     request: UpdateContactStatusRequest,

@@ -185,8 +185,9 @@ export function priorityToJSON(object: Priority): string {
 
 /**
  * How a contact attempt went, as far as is known. Receipts only move it forward:
- * SENT -> DELIVERED -> OPENED -> REPLIED (email, SMS), SENT -> ANSWERED (phone);
- * BOUNCED and FAILED are final.
+ * SENT -> DELIVERED -> OPENED -> REPLIED (email), SENT -> DELIVERED -> REPLIED (SMS: no OPENED),
+ * SENT -> ANSWERED (phone), SENT -> DELIVERED (letter); BOUNCED (not for calls) and FAILED only
+ * from SENT, and final.
  */
 export enum ContactStatus {
   CONTACT_STATUS_UNSPECIFIED = 0,
