@@ -159,12 +159,16 @@ describe('one running campaign per invoice', () => {
     const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [drafts[i].id] : []));
     expect(won).toHaveLength(1);
     const [winner] = won;
+    const winnerInvoices = (drafts.find((d) => d.id === winner) as campaignsV1.Campaign).invoiceIds;
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') return;
       const error = r.reason as { code: number; details: string };
+      // each invoice the loser shares with the winner is named, in id order
+      const held = drafts[i].invoiceIds.filter((id) => winnerInvoices.includes(id)).sort();
+      expect(held).toContain(shared.id);
       expect([status[error.code], error.details]).toEqual([
         status[status.FAILED_PRECONDITION],
-        `campaign ${drafts[i].id} cannot be started: invoice ${shared.id} already has running campaign ${winner}. ` +
+        `campaign ${drafts[i].id} cannot be started: ${held.map((id) => `invoice ${id} already has running campaign ${winner}`).join('; ')}. ` +
           'An invoice has at most one running (active or paused) campaign: cancel that one first',
       ]);
     });
