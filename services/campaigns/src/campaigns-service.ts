@@ -4,11 +4,14 @@ import { defineService } from '@cec/service-runtime';
 import { CAMPAIGNS_CLIENTS, CAMPAIGNS_ENV } from './campaigns-config';
 import { ENTITIES } from './entities';
 import { startOutboxRelay } from './outbox-relay';
+import { startLeaseSweeper } from './lease-sweeper';
 import { agentService } from './rpc/agent-service';
 import { campaignService } from './rpc/campaign-service';
 import { contactAttemptService } from './rpc/contact-attempt-service';
 import { taskService } from './rpc/task-service';
 import { templateService } from './rpc/template-service';
+import { AgentSweepStore } from './store/agent-store';
+import { TaskSweepStore } from './store/task-sweep-store';
 
 /** The campaigns service: templates, campaigns, agents, the task queue and contact attempts. */
 export const campaignsServiceSpec = defineService({
@@ -25,5 +28,10 @@ export const campaignsServiceSpec = defineService({
   ],
   background: ({ orm, logger, metrics, clients, settings }) => [
     startOutboxRelay({ orm, logger, metrics, clients, intervalMs: settings.OUTBOX_RELAY_INTERVAL_MS }),
+    startLeaseSweeper(
+      { tasks: new TaskSweepStore(orm), agents: new AgentSweepStore(orm, settings.AGENT_OFFLINE_AFTER_MS, settings.AGENT_HEARTBEAT_INTERVAL_MS) },
+      settings.TASK_LEASE_SWEEP_INTERVAL_MS,
+      logger,
+    ),
   ],
 });

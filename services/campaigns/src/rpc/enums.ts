@@ -2,7 +2,9 @@ import type { Violations } from '@cec/errors';
 import { campaignsV1, customersV1 } from '@cec/proto';
 import type { InvoiceStatus } from '../domain/campaign-invoices';
 import type { CampaignStatus } from '../domain/campaign-state';
+import type { AgentStatus, AgentType } from '../domain/agent';
 import type { Channel, ContactStatus, TaskType } from '../domain/contact';
+import type { TaskStatus } from '../domain/task';
 import type { Priority, RiskLevel, StepAnchor } from '../domain/step';
 import type { SmsEncoding } from '../domain/sms';
 import type { Tone } from '../domain/template-rules';
@@ -92,6 +94,33 @@ export const invoiceStatuses = table<InvoiceStatus>([
   [I.INVOICE_STATUS_PARTIAL, 'partial'],
   [I.INVOICE_STATUS_PAID, 'paid'],
   [I.INVOICE_STATUS_CANCELLED, 'cancelled'],
+]);
+
+/** escalation.campaigns.v1.AgentType. */
+export const agentTypes = table<AgentType>([
+  [campaignsV1.AgentType.AGENT_TYPE_EMAIL, 'email'],
+  [campaignsV1.AgentType.AGENT_TYPE_SMS, 'sms'],
+  [campaignsV1.AgentType.AGENT_TYPE_PHONE, 'phone'],
+  [campaignsV1.AgentType.AGENT_TYPE_RESEARCH, 'research'],
+]);
+
+/** escalation.campaigns.v1.AgentStatus. */
+export const agentStatuses = table<AgentStatus>([
+  [campaignsV1.AgentStatus.AGENT_STATUS_IDLE, 'idle'],
+  [campaignsV1.AgentStatus.AGENT_STATUS_ACTIVE, 'active'],
+  [campaignsV1.AgentStatus.AGENT_STATUS_BUSY, 'busy'],
+  [campaignsV1.AgentStatus.AGENT_STATUS_ERROR, 'error'],
+  [campaignsV1.AgentStatus.AGENT_STATUS_OFFLINE, 'offline'],
+]);
+
+/** escalation.campaigns.v1.TaskStatus. */
+export const taskStatuses = table<TaskStatus>([
+  [campaignsV1.TaskStatus.TASK_STATUS_PENDING, 'pending'],
+  [campaignsV1.TaskStatus.TASK_STATUS_ASSIGNED, 'assigned'],
+  [campaignsV1.TaskStatus.TASK_STATUS_IN_PROGRESS, 'in_progress'],
+  [campaignsV1.TaskStatus.TASK_STATUS_COMPLETED, 'completed'],
+  [campaignsV1.TaskStatus.TASK_STATUS_FAILED, 'failed'],
+  [campaignsV1.TaskStatus.TASK_STATUS_CANCELLED, 'cancelled'],
 ]);
 
 /** escalation.campaigns.v1.TemplateTone. */

@@ -1,0 +1,276 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { CallContext } from '@cec/context';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@cec/errors';
+import { inSqlTransaction, sql, type SqlTransaction } from '@cec/orm';
+import { claimTypes, type AgentType } from '../domain/agent';
+import type { RandomSource } from '../domain/backoff';
+import { TASK_CHANNEL, type ContactStatus, type TaskType } from '../domain/contact';
+import { cancelDecision, contactStatusProblem, failureOutcome, holderDecision, type HolderDecision, type TaskResult } from '../domain/task';
+import { insertContactAttempt } from './contact-attempt-writes';
+import { TASK_COLUMNS, taskColumns, taskOf, type TaskRecord, type TaskRow } from './task-rows';
+
+export interface ClaimRequest {
+  agentId: string;
+  /** Empty: every type the agent does. */
+  types: TaskType[];
+  maxTasks: number;
+  leaseMs: number;
+}
+
+export interface Failure {
+  error: string;
+  retryable: boolean;
+  contactStatus?: ContactStatus;
+}
+
+/**
+ * The claim, after the agent's row is locked (so claims of one agent are counted one at a time
+ * and its capacity holds): the tasks it holds are counted in this statement's snapshot, taken
+ * after the lock; due pending tasks of its types whose required capabilities it has are
+ * picked urgent first, then oldest (idx_tasks_claimable), skipping rows another claimer has
+ * locked; each gets a lease. The agent's claim is a sign of life (last_heartbeat_at, and its
+ * status from its load as statusFromLoad says, unless it reported an error), and one audit
+ * event names the tasks it took.
+ *   $1 agent id, $2 types, $3 the agent's capabilities, $4 max tasks, $5 capacity,
+ *   $6 lease ms, $7 actor type, $8 actor id, $9 request id
+ */
+const claimStatement = (typeCondition: string): string => `
+WITH held AS (
+  SELECT count(*)::int AS n FROM tasks WHERE agent_id = $1 AND status IN ('assigned', 'in_progress')
+), picked AS (
+  SELECT id FROM tasks
+   WHERE status = 'pending' AND ${typeCondition} AND scheduled_for <= now()
+     AND (required_capabilities = '{}' OR required_capabilities <@ $3::text[])
+   ORDER BY priority_rank, scheduled_for
+   LIMIT (SELECT greatest(0, least($4::int, $5::int - n)) FROM held)
+   FOR UPDATE SKIP LOCKED
+), claimed AS (
+  UPDATE tasks t
+     SET status = 'assigned', agent_id = $1, lease_expires_at = now() + $6::int * interval '1 millisecond',
+         assigned_at = now(), started_at = NULL, attempts = t.attempts + 1
+    FROM picked WHERE t.id = picked.id
+  RETURNING ${TASK_COLUMNS}
+), load AS (
+  SELECT (SELECT n FROM held) + (SELECT count(*)::int FROM claimed) AS n
+), agent AS (
+  UPDATE agents a
+     SET last_heartbeat_at = now(),
+         status = CASE WHEN a.status = 'error' THEN a.status
+                       WHEN load.n = 0 THEN 'idle'
+                       WHEN load.n >= a.max_concurrent_tasks THEN 'busy'
+                       ELSE 'active' END
+    FROM load WHERE a.id = $1
+), audit AS (
+  SELECT log_audit_event('agent', $1, 'tasks_claimed', $7, $8,
+           jsonb_build_object('request_id', $9::text, 'lease_ms', $6::int, 'task_ids', (SELECT jsonb_agg(id) FROM claimed))) AS id
+   WHERE EXISTS (SELECT 1 FROM claimed)
+)
+SELECT ${taskColumns('c')} FROM claimed c LEFT JOIN audit ON true ORDER BY c.priority_rank, c.scheduled_for, c.id`;
+
+/**
+ * One type (every agent type but research): idx_tasks_claimable (type, priority_rank,
+ * scheduled_for) hands the tasks over in queue order, and the LIMIT stops the scan at once.
+ * Several types (research agents): the due tasks of those types are sorted. "No capability
+ * required" is spelled out so the planner sees that most tasks match (it cannot estimate `<@`).
+ */
+const CLAIM_ONE_TYPE = claimStatement('type = $2::text');
+const CLAIM_TYPES = claimStatement('type = ANY($2::text[])');
+
+/** A task's row, locked for the holder's action; NOT_FOUND when there is none. */
+const LOCK_TASK = `SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.id = $1 FOR NO KEY UPDATE`;
+
+/** An update of one task and its audit event, in one statement: $1 task id, then the SET's, then the event's. */
+function auditedUpdate(set: string, firstEventParam: number): string {
+  const p = (n: number) => `$${firstEventParam + n}`;
+  return `
+WITH u AS (UPDATE tasks t SET ${set} WHERE t.id = $1 RETURNING ${TASK_COLUMNS}),
+     a AS (SELECT log_audit_event('task', $1, ${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}::jsonb, NULL) AS id)
+SELECT ${taskColumns('u')} FROM u, a`;
+}
+
+const COMPLETE = auditedUpdate(
+  `status = 'completed', completed_at = now(), started_at = COALESCE(t.started_at, t.assigned_at), lease_expires_at = NULL,
+   result = $2::jsonb, contact_attempt_id = $3`,
+  4,
+);
+const FAIL_FOR_GOOD = auditedUpdate(
+  `status = 'failed', completed_at = now(), lease_expires_at = NULL, last_error = $2, contact_attempt_id = COALESCE($3, t.contact_attempt_id)`,
+  4,
+);
+const RETRY_LATER = auditedUpdate(
+  `status = 'pending', agent_id = NULL, lease_expires_at = NULL, assigned_at = NULL, started_at = NULL, scheduled_for = $2::timestamptz,
+   last_error = $3, contact_attempt_id = COALESCE($4, t.contact_attempt_id)`,
+  5,
+);
+const CANCEL = auditedUpdate(`status = 'cancelled', lease_expires_at = NULL, last_error = $2`, 3);
+
+const EXTEND = `UPDATE tasks t SET status = 'in_progress', lease_expires_at = now() + $2::int * interval '1 millisecond',
+  started_at = COALESCE(t.started_at, now()) WHERE t.id = $1 RETURNING ${TASK_COLUMNS}`;
+
+/**
+ * The queue's moves: claims with leases, extensions, completion, failure and cancellation.
+ * Plain-SQL transactions (inSqlTransaction): they are the hot path, and each is a few
+ * statements on rows locked in a fixed order (the agent, then its tasks; or one task).
+ */
+export class TaskQueueStore {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly random: RandomSource = Math.random,
+  ) {}
+
+  /** Claims up to maxTasks for the agent within its capacity; NOT_FOUND for an unknown agent, INVALID_ARGUMENT for types it does not do. */
+  async claim(request: ClaimRequest, call: CallContext): Promise<TaskRecord[]> {
+    return inSqlTransaction(this.orm, call, async (tx) => {
+      const [agent] = await sql<{ type: AgentType; capabilities: string[]; max_concurrent_tasks: number }>(
+        tx,
+        'SELECT type, capabilities, max_concurrent_tasks FROM agents WHERE id = ? FOR NO KEY UPDATE',
+        [request.agentId],
+      );
+      if (!agent) throw NotFoundError.resource('agent', request.agentId);
+      const { types, problems } = claimTypes(agent.type, request.types);
+      if (problems.length) throw new InvalidArgumentError(problems.map(([i, description]) => ({ field: `types[${i}]`, description })));
+      const rows = (await tx.run(types.length === 1 ? CLAIM_ONE_TYPE : CLAIM_TYPES, [
+        request.agentId,
+        types.length === 1 ? types[0] : types,
+        agent.capabilities,
+        request.maxTasks,
+        agent.max_concurrent_tasks,
+        request.leaseMs,
+        call.actor.type,
+        call.actor.id,
+        call.requestId,
+      ])) as TaskRow[];
+      return rows.map(taskOf);
+    });
+  }
+
+  /** The holder keeps the task for leaseMs from now (assigned -> in_progress). */
+  async extend(taskId: string, agentId: string, leaseMs: number, call: CallContext): Promise<TaskRecord> {
+    return inSqlTransaction(this.orm, call, async (tx) => {
+      const task = await this.locked(tx, taskId);
+      this.decide(holderDecision(stateOf(task), agentId, 'extend'));
+      const [row] = (await tx.run(EXTEND, [taskId, leaseMs])) as TaskRow[];
+      return taskOf(row);
+    });
+  }
+
+  /**
+   * The holder completes the task: a contact task's attempt (and its outbox messages) is
+   * recorded in the same transaction, and the task keeps the attempt's id. Completing again
+   * (the same agent) returns the task as the first completion left it.
+   */
+  async complete(taskId: string, agentId: string, result: TaskResult, call: CallContext): Promise<TaskRecord> {
+    return inSqlTransaction(this.orm, call, async (tx) => {
+      const task = await this.locked(tx, taskId);
+      if (this.decide(holderDecision(stateOf(task), agentId, 'complete')) === 'replay') return taskOf(task);
+      const problem = contactStatusProblem(task.type, result.contact_status, true);
+      if (problem) throw InvalidArgumentError.field('result.contact_status', problem);
+      const attemptId = await this.recordAttempt(tx, task, agentId, result.contact_status, result, call);
+      const stored: TaskResult = { ...result, ...(attemptId ? { contact_attempt_id: attemptId } : {}) };
+      const [row] = (await tx.run(COMPLETE, [
+        taskId,
+        JSON.stringify(stored),
+        attemptId,
+        'completed',
+        call.actor.type,
+        call.actor.id,
+        JSON.stringify({ request_id: call.requestId, agent_id: agentId, contact_status: result.contact_status ?? null, outcome: result.outcome ?? null, contact_attempt_id: attemptId }),
+      ])) as TaskRow[];
+      return taskOf(row);
+    });
+  }
+
+  /**
+   * The holder reports a failure: retryable with attempts left -> pending again after the
+   * backoff; otherwise failed with the error. A contact that was made (e.g. bounced) is
+   * recorded as an attempt. Failing a task that this agent failed for good returns it as it is.
+   */
+  async fail(taskId: string, agentId: string, failure: Failure, call: CallContext): Promise<TaskRecord> {
+    return inSqlTransaction(this.orm, call, async (tx) => {
+      const task = await this.locked(tx, taskId);
+      if (this.decide(holderDecision(stateOf(task), agentId, 'fail')) === 'replay') return taskOf(task);
+      const problem = contactStatusProblem(task.type, failure.contactStatus, false);
+      if (problem) throw InvalidArgumentError.field('contact_status', problem);
+      const attemptId = failure.contactStatus
+        ? await this.recordAttempt(tx, task, agentId, failure.contactStatus, { outcome: undefined, details: { error: failure.error } }, call)
+        : null;
+      const outcome = failureOutcome(stateOf(task), failure.retryable, new Date(), this.random);
+      const details = {
+        request_id: call.requestId,
+        agent_id: agentId,
+        error: failure.error,
+        retryable: failure.retryable,
+        attempts: task.attempts,
+        max_attempts: task.max_attempts,
+        contact_attempt_id: attemptId,
+        ...(outcome.status === 'pending' ? { retry_at: outcome.retryAt.toISOString() } : {}),
+      };
+      const actor = [call.actor.type, call.actor.id, JSON.stringify(details)];
+      const [row] = (
+        outcome.status === 'pending'
+          ? await tx.run(RETRY_LATER, [taskId, outcome.retryAt, failure.error, attemptId, 'retry_scheduled', ...actor])
+          : await tx.run(FAIL_FOR_GOOD, [taskId, failure.error, attemptId, 'failed', ...actor])
+      ) as TaskRow[];
+      return taskOf(row);
+    });
+  }
+
+  /** Cancels an unfinished task (a holder's later completion is refused); cancelling again returns it as it is. */
+  async cancel(taskId: string, reason: string, call: CallContext): Promise<TaskRecord> {
+    return inSqlTransaction(this.orm, call, async (tx) => {
+      const task = await this.locked(tx, taskId);
+      if (this.decide(cancelDecision(stateOf(task))) === 'replay') return taskOf(task);
+      const details = { request_id: call.requestId, reason, status_before: task.status, agent_id: task.agent_id };
+      const [row] = (await tx.run(CANCEL, [taskId, `cancelled: ${reason}`, 'cancelled', call.actor.type, call.actor.id, JSON.stringify(details)])) as TaskRow[];
+      return taskOf(row);
+    });
+  }
+
+  private async locked(tx: SqlTransaction, taskId: string): Promise<TaskRow> {
+    const [row] = (await tx.run(LOCK_TASK, [taskId])) as TaskRow[];
+    if (!row) throw NotFoundError.resource('task', taskId);
+    return row;
+  }
+
+  private decide(decision: HolderDecision): 'act' | 'replay' {
+    if (decision.kind === 'refuse') throw new FailedPreconditionError(decision.message);
+    return decision.kind;
+  }
+
+  /** Records the contact a contact task made (with its compliance decision and template), or nothing for other tasks. */
+  private async recordAttempt(
+    tx: SqlTransaction,
+    task: TaskRow,
+    agentId: string,
+    status: ContactStatus | undefined,
+    result: Pick<TaskResult, 'outcome' | 'duration_seconds' | 'notes' | 'details'>,
+    call: CallContext,
+  ): Promise<string | null> {
+    const channel = TASK_CHANNEL[task.type];
+    if (!channel || !status) return null;
+    const metadata: Record<string, unknown> = {};
+    if (result.notes) metadata.notes = result.notes;
+    if (result.details && Object.keys(result.details).length) metadata.details = result.details;
+    const attempt = await insertContactAttempt(
+      tx,
+      {
+        customerId: task.customer_id,
+        channel,
+        status,
+        attemptedAt: new Date(),
+        taskId: task.id,
+        campaignId: task.campaign_id,
+        agentId,
+        templateId: task.context.content?.template_id ?? null,
+        durationSeconds: result.duration_seconds ?? null,
+        outcome: result.outcome ?? null,
+        metadata,
+        decisionId: task.decision_id,
+      },
+      call.actor,
+    );
+    return attempt.id;
+  }
+}
+
+const stateOf = (row: TaskRow) => ({ id: row.id, status: row.status, agentId: row.agent_id, attempts: row.attempts, maxAttempts: row.max_attempts });
