@@ -28,16 +28,17 @@ const CLAIM = `
 WITH agent AS (SELECT id, capabilities, max_concurrent_tasks FROM agents WHERE id = $1),
 held AS (SELECT count(*)::int AS n FROM tasks WHERE agent_id = $1 AND status IN ('assigned', 'in_progress')),
 picked AS (
-  SELECT t.id FROM tasks t
+  SELECT t.id, t.priority_rank, t.scheduled_for FROM tasks t
    WHERE t.status = 'pending' AND t.type = 'send_email' AND t.scheduled_for <= now()
      AND (t.required_capabilities = '{}' OR t.required_capabilities <@ (SELECT capabilities FROM agent))
    ORDER BY t.priority_rank, t.scheduled_for
-   LIMIT (SELECT greatest(0, least($2::int, a.max_concurrent_tasks - h.n)) FROM agent a, held h)
+   LIMIT $2::int
    FOR UPDATE SKIP LOCKED),
+ranked AS (SELECT id, row_number() OVER (ORDER BY priority_rank, scheduled_for) AS rn FROM picked),
 claimed AS (
   UPDATE tasks t SET status = 'assigned', agent_id = $1, lease_expires_at = now() + $3::int * interval '1 millisecond',
          assigned_at = now(), started_at = NULL, attempts = t.attempts + 1
-    FROM picked WHERE t.id = picked.id
+    FROM ranked WHERE t.id = ranked.id AND ranked.rn <= (SELECT a.max_concurrent_tasks - h.n FROM agent a, held h)
   RETURNING t.id, t.customer_id, t.campaign_id, t.type, t.priority, t.priority_rank, t.status, t.context, t.decision_id, t.scheduled_for,
             t.attempts, t.max_attempts, t.agent_id, t.lease_expires_at, t.created_at, t.updated_at),
 alive AS (UPDATE agents SET last_heartbeat_at = now() WHERE id = $1),

@@ -38,17 +38,19 @@ const claimStatement = (typeCondition: string): string => `
 WITH held AS (
   SELECT count(*)::int AS n FROM tasks WHERE agent_id = $1 AND status IN ('assigned', 'in_progress')
 ), picked AS (
-  SELECT id FROM tasks
+  SELECT id, priority_rank, scheduled_for FROM tasks
    WHERE status = 'pending' AND ${typeCondition} AND scheduled_for <= now()
      AND (required_capabilities = '{}' OR required_capabilities <@ $3::text[])
    ORDER BY priority_rank, scheduled_for
-   LIMIT (SELECT greatest(0, least($4::int, $5::int - n)) FROM held)
+   LIMIT $4::int
    FOR UPDATE SKIP LOCKED
+), ranked AS (
+  SELECT id, row_number() OVER (ORDER BY priority_rank, scheduled_for) AS rn FROM picked
 ), claimed AS (
   UPDATE tasks t
      SET status = 'assigned', agent_id = $1, lease_expires_at = now() + $6::int * interval '1 millisecond',
          assigned_at = now(), started_at = NULL, attempts = t.attempts + 1
-    FROM picked WHERE t.id = picked.id
+    FROM ranked WHERE t.id = ranked.id AND ranked.rn <= $5::int - (SELECT n FROM held)
   RETURNING ${TASK_COLUMNS}
 ), load AS (
   SELECT (SELECT n FROM held) + (SELECT count(*)::int FROM claimed) AS n
@@ -68,6 +70,10 @@ WITH held AS (
 SELECT ${taskColumns('c')} FROM claimed c LEFT JOIN audit ON true ORDER BY c.priority_rank, c.scheduled_for, c.id`;
 
 /**
+ * The LIMIT is the request's max_tasks, a plain parameter, so the planner knows how few rows
+ * it needs (a LIMIT computed by a subquery makes it plan for 10% of the table: a sort of every
+ * pending task); the capacity left trims the picked rows afterwards (those trimmed are only
+ * locked until the claim commits).
  * One type (every agent type but research): idx_tasks_claimable (type, priority_rank,
  * scheduled_for) hands the tasks over in queue order, and the LIMIT stops the scan at once.
  * Several types (research agents): the due tasks of those types are sorted. "No capability
