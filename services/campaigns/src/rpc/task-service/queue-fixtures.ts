@@ -4,7 +4,7 @@ import { call, snapshot } from '@cec/testing';
 import type { CampaignsHarness } from '../../testing/campaigns-harness';
 
 /** Every table a queue or agent call may change: a refused call must leave each as it was. */
-export const QUEUE_TABLES = ['tasks', 'contact_attempts', 'campaigns_outbox'] as const;
+export const QUEUE_TABLES = ['tasks', 'contact_attempts'] as const;
 
 /** Agents, customers, templates and tasks for the queue's tests (tasks by SQL, as a campaign step would write them). */
 export function queueFixtures(h: CampaignsHarness) {
@@ -81,11 +81,13 @@ export function queueFixtures(h: CampaignsHarness) {
 
   /**
    * The tables; the agents without performance_metrics and updated_at (the sweeper refreshes
-   * them in the background); and the audit events by id (compliance's sequencer seals them in
-   * the background: seq and hashes). None of these is a change a call made.
+   * them in the background); the outbox messages without their delivery columns (the relay
+   * delivers them in the background); and the audit events by id (compliance's sequencer seals
+   * them in the background: seq and hashes). None of these is a change a call made.
    */
   const state = async () => ({
     ...(await snapshot(h.db, QUEUE_TABLES)),
+    campaigns_outbox: await h.db.query('SELECT id, destination, message_key, payload, created_at FROM campaigns_outbox ORDER BY id'),
     agents: await h.db.query(
       'SELECT id, name, type, status, capabilities, max_concurrent_tasks, config, secrets, last_heartbeat_at, status_message, request_id FROM agents ORDER BY id',
     ),

@@ -8,7 +8,7 @@ const h = useComplianceService();
 const { newCustomer, auditEvents } = complianceFixtures(h);
 /** The attempts and the audit events (not the seal columns the sequencer fills in later). */
 const state = async () => ({
-  ...(await snapshot(h.db, ['compliance_contact_attempts'])),
+  compliance_contact_attempts: (await snapshot(h.db, ['compliance_contact_attempts'])).compliance_contact_attempts,
   audit_logs: await h.db.query('SELECT id, entity_type, entity_id, action, actor_type, actor_id, details FROM audit_logs ORDER BY id'),
 });
 const { Channel, ContactOutcome: O } = complianceV1;
