@@ -2,11 +2,11 @@ import { amountProblem, isCurrencyCode } from '@cec/money';
 import { isUuid, text } from '@cec/validation';
 import type { Violations } from '@cec/errors';
 import { complianceGoverns, TASK_CHANNEL, type Channel, type TaskType } from './contact';
+import type { Priority } from './priority';
 
 /** Escalation steps: what a caller asks for, how it is checked, what a campaign keeps. */
 
-export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
-export type Priority = (typeof PRIORITIES)[number];
+export { PRIORITIES, type Priority } from './priority';
 
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];

@@ -5,8 +5,7 @@ import { TASK_CHANNEL, type Channel, type ContactStatus, type TaskType } from '.
 export const TASK_STATUSES = ['pending', 'assigned', 'in_progress', 'completed', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
-export type Priority = (typeof PRIORITIES)[number];
+export { PRIORITIES, type Priority } from './priority';
 
 /** Held by an agent under a lease. */
 export const HELD_STATUSES: readonly TaskStatus[] = ['assigned', 'in_progress'];
