@@ -13,7 +13,9 @@
 --     recorded it;
 --   * campaigns_outbox: messages to other services written in the same transaction as the
 --     change and delivered later by a relay (compliance's RecordContactAttempts, customers'
---     RecordContactOutcomes);
+--     RecordContactOutcomes), with the ones a receiver refused for good parked;
+--   * compliance_contact_attempts: a recorded attempt's outcome may move on (a reply after a
+--     delivery; cool-downs depend on it); nothing else of it, and it is never deleted;
 --   * customer_contact_outcomes (owner: customers service): how each contact went, by attempt
 --     id, from which the customer's response_rate is computed.
 --
@@ -23,7 +25,7 @@
 --   ALTER TABLE templates DROP COLUMN request_id, DROP COLUMN created_by,
 --       DROP CONSTRAINT templates_letter_has_subject, DROP CONSTRAINT templates_channel_check,
 --       ADD CONSTRAINT templates_channel_check CHECK (channel IN ('email', 'sms', 'phone'));
---   ALTER TABLE campaigns DROP COLUMN preset, DROP COLUMN outcome;
+--   ALTER TABLE campaigns DROP COLUMN preset, DROP COLUMN outcome, DROP COLUMN anchor_due_date;
 --   ALTER TABLE tasks DROP COLUMN decision_id, DROP COLUMN required_capabilities,
 --       DROP COLUMN contact_attempt_id, DROP CONSTRAINT tasks_type_check,
 --       ADD CONSTRAINT tasks_type_check
@@ -32,6 +34,12 @@
 --   ALTER TABLE contact_attempts DROP COLUMN request_id, DROP COLUMN decision_id,
 --       DROP COLUMN recorded_by, DROP CONSTRAINT contact_attempts_channel_check,
 --       ADD CONSTRAINT contact_attempts_channel_check CHECK (channel IN ('email', 'phone', 'sms'));
+--   DROP TRIGGER trg_compliance_contact_attempts_outcome_only ON compliance_contact_attempts;
+--   DROP TRIGGER trg_compliance_contact_attempts_append_only ON compliance_contact_attempts;
+--   DROP FUNCTION compliance_contact_attempts_outcome_only();
+--   REVOKE UPDATE (outcome) ON compliance_contact_attempts FROM compliance_svc;
+--   CREATE TRIGGER trg_compliance_contact_attempts_append_only BEFORE UPDATE OR DELETE
+--       ON compliance_contact_attempts FOR EACH ROW EXECUTE FUNCTION compliance_append_only();
 --   DELETE FROM schema_migrations WHERE version = 10;
 
 -- ---------------------------------------------------------------------------
@@ -51,7 +59,11 @@ ALTER TABLE templates
 ALTER TABLE campaigns
     ADD COLUMN preset text CHECK (preset ~ '^[a-z0-9][a-z0-9-]{0,63}$'),
     -- How it ended, in words a collections team acts on ("paid in full", "exhausted, ...").
-    ADD COLUMN outcome text CHECK (length(outcome) <= 500);
+    ADD COLUMN outcome text CHECK (length(outcome) <= 500),
+    -- The earliest due date of the campaign's invoices, written when the campaign is made (an
+    -- invoice's due date never changes): a step with delay_from 'due_date' is due delay_days
+    -- after it, and next_step_at of a starting campaign is its first step's day.
+    ADD COLUMN anchor_due_date date;
 
 CREATE TABLE campaign_invoices (
     campaign_id uuid    NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
@@ -155,13 +167,20 @@ CREATE TABLE campaigns_outbox (
     available_at timestamptz NOT NULL DEFAULT now(),
     attempts     integer     NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     last_error   text        CHECK (length(last_error) <= 1000),
-    delivered_at timestamptz
+    delivered_at timestamptz,
+    -- Refused for good by the receiver (INVALID_ARGUMENT, NOT_FOUND...): the relay stops sending
+    -- it (the others go on) and logs it; last_error says why. An operator requeues it with
+    -- UPDATE campaigns_outbox SET parked_at = NULL, available_at = now() WHERE id = ...
+    parked_at    timestamptz
 );
 
 COMMENT ON TABLE campaigns_outbox IS 'Messages to other services, delivered by the relay (at least once; receivers are idempotent). Owner: campaigns service.';
 
--- The relay's read: undelivered messages that are due, oldest first.
-CREATE INDEX idx_campaigns_outbox_pending ON campaigns_outbox (available_at, id) WHERE delivered_at IS NULL;
+-- The relay's claim, per destination: messages due, oldest first (parked ones are not due).
+CREATE INDEX idx_campaigns_outbox_due ON campaigns_outbox (destination, available_at, id)
+    WHERE delivered_at IS NULL AND parked_at IS NULL;
+CREATE INDEX idx_campaigns_outbox_parked ON campaigns_outbox (destination, parked_at)
+    WHERE delivered_at IS NULL AND parked_at IS NOT NULL;
 CREATE INDEX idx_campaigns_outbox_delivered ON campaigns_outbox (delivered_at) WHERE delivered_at IS NOT NULL;
 
 -- ---------------------------------------------------------------------------
@@ -199,33 +218,11 @@ GRANT SELECT ON v_customer_communications, v_agent_performance TO campaigns_svc;
 GRANT SELECT, INSERT, UPDATE ON customer_contact_outcomes TO customers_svc;
 
 -- ---------------------------------------------------------------------------
--- contact attempts: the outbox relay
--- ---------------------------------------------------------------------------
--- A message the receiver refused for good (INVALID_ARGUMENT, NOT_FOUND...) is parked: the relay
--- stops sending it (the others go on) and logs it; last_error says why. An operator requeues it
--- with UPDATE campaigns_outbox SET parked_at = NULL, available_at = now() WHERE id = ...
--- Rollback: DROP INDEX idx_campaigns_outbox_due, idx_campaigns_outbox_parked;
---           ALTER TABLE campaigns_outbox DROP COLUMN parked_at; then re-create
---           idx_campaigns_outbox_pending as above.
-ALTER TABLE campaigns_outbox ADD COLUMN parked_at timestamptz;
-
--- The relay's claim, per destination: messages due, oldest first (parked ones are not due).
-DROP INDEX idx_campaigns_outbox_pending;
-CREATE INDEX idx_campaigns_outbox_due ON campaigns_outbox (destination, available_at, id)
-    WHERE delivered_at IS NULL AND parked_at IS NULL;
-CREATE INDEX idx_campaigns_outbox_parked ON campaigns_outbox (destination, parked_at)
-    WHERE delivered_at IS NULL AND parked_at IS NOT NULL;
-
--- ---------------------------------------------------------------------------
--- compliance: outcome upgrades
+-- compliance_contact_attempts: outcome upgrades (owner: compliance service)
 -- ---------------------------------------------------------------------------
 -- An attempt is reported again when its receipts move it on (delivered, then replied; a call
 -- answered), and cool-downs depend on answered and replied: compliance upgrades the stored
 -- outcome. Nothing else of a recorded attempt ever changes, and attempts are never deleted.
--- Rollback: DROP TRIGGER trg_compliance_contact_attempts_outcome_only ON compliance_contact_attempts;
---           DROP FUNCTION compliance_contact_attempts_outcome_only();
---           REVOKE UPDATE (outcome) ON compliance_contact_attempts FROM compliance_svc;
---           then re-create trg_compliance_contact_attempts_append_only BEFORE UPDATE OR DELETE as in 009.
 CREATE FUNCTION compliance_contact_attempts_outcome_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -245,13 +242,3 @@ CREATE TRIGGER trg_compliance_contact_attempts_outcome_only BEFORE UPDATE ON com
     FOR EACH ROW EXECUTE FUNCTION compliance_contact_attempts_outcome_only();
 
 GRANT UPDATE (outcome) ON compliance_contact_attempts TO compliance_svc;
-
--- ---------------------------------------------------------------------------
--- campaigns: the date due_date-anchored steps count from (CampaignService)
--- ---------------------------------------------------------------------------
--- The earliest due date of the campaign's invoices, written when the campaign is made (an
--- invoice's due date never changes): a step with delay_from 'due_date' is due delay_days after
--- it, and next_step_at of a starting campaign is its first step's day. NULL for campaigns made
--- before this column (the seed's).
--- Rollback: ALTER TABLE campaigns DROP COLUMN anchor_due_date;
-ALTER TABLE campaigns ADD COLUMN anchor_due_date date;
