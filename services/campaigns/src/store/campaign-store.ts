@@ -234,7 +234,7 @@ export class CampaignStore {
           [customerId, invoiceIds, campaignId],
         )
       : [];
-    const what = campaignId ? `campaign ${campaignId} cannot be started` : 'the campaign cannot be created started';
+    const what = campaignId ? `campaign ${campaignId} cannot be started` : 'the campaign cannot be created and started';
     if (!holders.length) {
       return new FailedPreconditionError(`${what}: one of its invoices had a running (active or paused) campaign at that moment; retry`);
     }

@@ -261,7 +261,7 @@ describe('CreateCampaign with steps', () => {
     const error = await rejectionOf(create({ campaign: { customerId, name: 'Second', invoiceIds: [invoices[1].id, invoices[0].id], steps }, start: true, requestId: randomUUID() }));
     expect(error.code).toBe(status.FAILED_PRECONDITION);
     expect(error.details).toBe(
-      `the campaign cannot be created started: invoice ${invoices[0].id} already has running campaign ${running.campaign?.id}. ` +
+      `the campaign cannot be created and started: invoice ${invoices[0].id} already has running campaign ${running.campaign?.id}. ` +
         'An invoice has at most one running (active or paused) campaign: cancel that one first',
     );
     expect(await state()).toEqual(before);
