@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { CallContext } from '@cec/context';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@cec/errors';
-import { inSqlTransaction, sql, type SqlTransaction } from '@cec/orm';
+import { auditEventsPayload, inSqlTransaction, sql, type SqlTransaction } from '@cec/orm';
 import { claimTypes, type AgentType } from '../domain/agent';
 import type { RandomSource } from '../domain/backoff';
-import { TASK_CHANNEL, type ContactStatus, type TaskType } from '../domain/contact';
-import { cancelDecision, contactStatusProblem, failureOutcome, holderDecision, type HolderDecision, type TaskResult } from '../domain/task';
-import { insertContactAttempt } from './contact-attempt-writes';
+import { TASK_CHANNEL, TASK_TYPES, type ContactStatus, type TaskType } from '../domain/contact';
+import { cancelDecision, contactStatusProblem, failureOutcome, HELD_STATUSES, holderDecision, type HolderDecision, type TaskResult } from '../domain/task';
+import { actorName, contactAttemptCtes, insertContactAttempt } from './contact-attempt-writes';
 import { TASK_COLUMNS, taskColumns, taskOf, type TaskRecord, type TaskRow } from './task-rows';
 
 export interface ClaimRequest {
@@ -94,11 +95,6 @@ WITH u AS (UPDATE tasks t SET ${set} WHERE t.id = $1 RETURNING ${TASK_COLUMNS}),
 SELECT ${taskColumns('u')} FROM u, a`;
 }
 
-const COMPLETE = auditedUpdate(
-  `status = 'completed', completed_at = now(), started_at = COALESCE(t.started_at, t.assigned_at), lease_expires_at = NULL,
-   result = $2::jsonb, contact_attempt_id = $3`,
-  4,
-);
 const FAIL_FOR_GOOD = auditedUpdate(
   `status = 'failed', completed_at = now(), lease_expires_at = NULL, last_error = $2, contact_attempt_id = COALESCE($3, t.contact_attempt_id)`,
   4,
@@ -109,6 +105,49 @@ const RETRY_LATER = auditedUpdate(
   5,
 );
 const CANCEL = auditedUpdate(`status = 'cancelled', lease_expires_at = NULL, last_error = $2`, 3);
+
+/** A list of known words (domain constants, never input) as an SQL array literal. */
+const textArray = (values: readonly string[]): string => `ARRAY[${values.map((v) => `'${v}'`).join(', ')}]::text[]`;
+
+/** The channel of a task of row `alias`'s type (TASK_CHANNEL); NULL for research and manual review. */
+const channelOf = (alias: string): string =>
+  `CASE ${alias}.type ${Object.entries(TASK_CHANNEL)
+    .filter(([, channel]) => channel)
+    .map(([type, channel]) => `WHEN '${type}' THEN '${channel}'`)
+    .join(' ')} END`;
+
+/**
+ * The completion, in one statement: the task's row locked (`cur`: its latest version, after any
+ * concurrent change committed); when the agent holds it and the reported contact status fits its
+ * type, the task completed (`done`), its contact attempt and the attempt's outbox messages
+ * inserted (contactAttemptCtes, only with an attempt id) and the audit event appended. Answers
+ * one row: the completed task (completed_now), or the locked task unchanged, for the caller to
+ * tell apart why (holderDecision: replay or refuse; else the contact status), or none (no task).
+ *   $1 task id, $2 agent id, $3 the result to store, $4 the attempt's id (NULL: no attempt),
+ *   $5 the task types the contact status fits, $6 contact status, $7 duration, $8 outcome,
+ *   $9 the attempt's metadata, $10 recorded_by, $11 the audit event (auditEventsPayload)
+ */
+const COMPLETE = `
+WITH cur AS (
+  SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.id = $1 FOR NO KEY UPDATE
+), done AS (
+  UPDATE tasks t
+     SET status = 'completed', completed_at = now(), started_at = COALESCE(t.started_at, t.assigned_at), lease_expires_at = NULL,
+         result = $3::jsonb, contact_attempt_id = $4::uuid
+    FROM cur
+   WHERE t.id = cur.id AND cur.status = ANY(${textArray(HELD_STATUSES)}) AND cur.agent_id = $2::uuid AND cur.type = ANY($5::text[])
+  RETURNING ${TASK_COLUMNS}
+), ${contactAttemptCtes(
+  `SELECT $4::uuid AS id, d.customer_id, d.id AS task_id, d.campaign_id, d.agent_id, (d.context->'content'->>'template_id')::uuid AS template_id,
+          ${channelOf('d')} AS channel, $6::text AS status, now() AS attempted_at, $7::int AS duration, $8::text AS outcome, $9::jsonb AS metadata,
+          d.decision_id, NULL::uuid AS request_id, $10::text AS recorded_by
+     FROM done d WHERE $4::uuid IS NOT NULL`,
+)}, audit AS (
+  SELECT log_audit_events($11::jsonb) AS ids WHERE EXISTS (SELECT 1 FROM done)
+)
+SELECT true AS completed_now, ${taskColumns('d')} FROM done d LEFT JOIN audit ON true
+UNION ALL
+SELECT false, ${taskColumns('c')} FROM cur c WHERE NOT EXISTS (SELECT 1 FROM done)`;
 
 const EXTEND = `UPDATE tasks t SET status = 'in_progress', lease_expires_at = now() + $2::int * interval '1 millisecond',
   started_at = COALESCE(t.started_at, now()) WHERE t.id = $1 RETURNING ${TASK_COLUMNS}`;
@@ -163,27 +202,46 @@ export class TaskQueueStore {
   /**
    * The holder completes the task: a contact task's attempt (and its outbox messages) is
    * recorded in the same transaction, and the task keeps the attempt's id. Completing again
-   * (the same agent) returns the task as the first completion left it.
+   * (the same agent) returns the task as the first completion left it. One statement (COMPLETE):
+   * three round trips with BEGIN (and the deadline) and COMMIT, the row lock held for one.
    */
   async complete(taskId: string, agentId: string, result: TaskResult, call: CallContext): Promise<TaskRecord> {
-    return inSqlTransaction(this.orm, call, async (tx) => {
-      const task = await this.locked(tx, taskId);
-      if (this.decide(holderDecision(stateOf(task), agentId, 'complete')) === 'replay') return taskOf(task);
-      const problem = contactStatusProblem(task.type, result.contact_status, true);
-      if (problem) throw InvalidArgumentError.field('result.contact_status', problem);
-      const attemptId = await this.recordAttempt(tx, task, agentId, result.contact_status, result, call);
-      const stored: TaskResult = { ...result, ...(attemptId ? { contact_attempt_id: attemptId } : {}) };
-      const [row] = (await tx.run(COMPLETE, [
-        taskId,
-        JSON.stringify(stored),
-        attemptId,
-        'completed',
-        call.actor.type,
-        call.actor.id,
-        JSON.stringify({ request_id: call.requestId, agent_id: agentId, contact_status: result.contact_status ?? null, outcome: result.outcome ?? null, contact_attempt_id: attemptId }),
-      ])) as TaskRow[];
-      return taskOf(row);
-    });
+    const status = result.contact_status;
+    const attemptId = status ? randomUUID() : null;
+    const stored: TaskResult = { ...result, ...(attemptId ? { contact_attempt_id: attemptId } : {}) };
+    const event = auditEventsPayload([
+      {
+        entityType: 'task',
+        entityId: taskId,
+        action: 'completed',
+        actor: call.actor,
+        details: { request_id: call.requestId, agent_id: agentId, contact_status: status ?? null, outcome: result.outcome ?? null, contact_attempt_id: attemptId },
+      },
+    ]);
+    const [row] = await inSqlTransaction(
+      this.orm,
+      call,
+      async (tx) =>
+        (await tx.run(COMPLETE, [
+          taskId,
+          agentId,
+          JSON.stringify(stored),
+          attemptId,
+          typesFitting(status),
+          status ?? null,
+          result.duration_seconds ?? null,
+          result.outcome ?? null,
+          JSON.stringify(attemptMetadata(result)),
+          actorName(call.actor),
+          event,
+        ])) as (TaskRow & { completed_now: boolean })[],
+    );
+    if (!row) throw NotFoundError.resource('task', taskId);
+    if (row.completed_now || this.decide(holderDecision(stateOf(row), agentId, 'complete')) === 'replay') return taskOf(row);
+    // The agent holds the task: the only reason left is a contact status that does not fit its type.
+    const problem = contactStatusProblem(row.type, status, true);
+    if (problem) throw InvalidArgumentError.field('result.contact_status', problem);
+    throw new Error(`task ${taskId}: held by agent ${agentId} and the contact status fits, yet it was not completed`);
   }
 
   /**
@@ -254,9 +312,6 @@ export class TaskQueueStore {
   ): Promise<string | null> {
     const channel = TASK_CHANNEL[task.type];
     if (!channel || !status) return null;
-    const metadata: Record<string, unknown> = {};
-    if (result.notes) metadata.notes = result.notes;
-    if (result.details && Object.keys(result.details).length) metadata.details = result.details;
     const attempt = await insertContactAttempt(
       tx,
       {
@@ -270,7 +325,7 @@ export class TaskQueueStore {
         templateId: task.context.content?.template_id ?? null,
         durationSeconds: result.duration_seconds ?? null,
         outcome: result.outcome ?? null,
-        metadata,
+        metadata: attemptMetadata(result),
         decisionId: task.decision_id,
       },
       call.actor,
@@ -280,3 +335,14 @@ export class TaskQueueStore {
 }
 
 const stateOf = (row: TaskRow) => ({ id: row.id, status: row.status, agentId: row.agent_id, attempts: row.attempts, maxAttempts: row.max_attempts });
+
+/** The task types whose completion takes this contact status (contactStatusProblem, required). */
+const typesFitting = (status: ContactStatus | undefined): TaskType[] => TASK_TYPES.filter((type) => !contactStatusProblem(type, status, true));
+
+/** What a contact attempt keeps of the agent's report besides its columns: notes and details. */
+function attemptMetadata(result: Pick<TaskResult, 'notes' | 'details'>): Record<string, unknown> {
+  const metadata: Record<string, unknown> = {};
+  if (result.notes) metadata.notes = result.notes;
+  if (result.details && Object.keys(result.details).length) metadata.details = result.details;
+  return metadata;
+}
