@@ -99,5 +99,10 @@ export function complianceService({ decisions, attempts, facts, decider }: Compl
       v.throwIfAny();
       return { decision: decisionToProto(await decisions.get(id)) };
     },
+
+    // PLACEHOLDER: replaced by the real handler (dry runs for SimulateCampaign).
+    async simulateContacts() {
+      throw new Error('not built yet');
+    },
   };
 }

@@ -112,6 +112,11 @@ export function invoiceService({ invoices, payments, overdue, balances }: Invoic
       };
     },
 
+    async batchGetInvoices(request) {
+      const ids = idList('invoice_ids', request.invoiceIds);
+      return { invoices: (await invoices.getMany(ids)).map(toInvoice) };
+    },
+
     async batchGetCustomerBalances(request) {
       const ids = idList('customer_ids', request.customerIds);
       const rows = await balances.balances(ids);

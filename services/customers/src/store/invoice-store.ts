@@ -95,6 +95,15 @@ export class InvoiceStore {
     return record;
   }
 
+  /** The invoices with these ids, in the order given; NOT_FOUND naming every unknown id. */
+  async getMany(ids: string[]): Promise<PaymentRecord[]> {
+    const records = await this.em().find(PaymentRecordEntity, { id: { $in: ids } });
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length) throw new NotFoundError(`invoices not found: ${missing.join(', ')}`);
+    return ids.map((id) => byId.get(id) as PaymentRecord);
+  }
+
   /** One page by due date (then id), after `after`. */
   async list(filter: InvoiceFilter, after: [string, string] | undefined, limit: number): Promise<PaymentRecord[]> {
     const where: FilterQuery<PaymentRecord>[] = [];

@@ -94,7 +94,7 @@ describe('CustomerService.RecordContactOutcomes', () => {
     await expectInvalid(
       record([
         outcome('x', { attemptId: 'y', channel: 0, attemptTime: undefined }),
-        outcome(c.id, { channel: 9, reached: false, responded: true, attemptTime: new Date(Date.now() + 3_600_000) }),
+        outcome(c.id, { channel: 9 as customersV1.ContactMethod, reached: false, responded: true, attemptTime: new Date(Date.now() + 3_600_000) }),
         twice,
         twice,
       ]),

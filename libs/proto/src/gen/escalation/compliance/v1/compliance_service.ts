@@ -74,6 +74,26 @@ export interface GetDecisionResponse {
   decision: Decision | undefined;
 }
 
+export interface SimulateContactsRequest {
+  /** Required. UUID of a known customer. */
+  customerId: string;
+  /** 1-100 proposed contacts, in the order they would happen. */
+  contacts: SimulatedContact[];
+}
+
+/** A contact a schedule would make. */
+export interface SimulatedContact {
+  /** Required. */
+  channel: Channel;
+  /** Required. */
+  proposedTime: Date | undefined;
+}
+
+export interface SimulateContactsResponse {
+  /** One per contact, in request order; no id, nothing reserved. */
+  decisions: Decision[];
+}
+
 function createBaseCheckContactRequest(): CheckContactRequest {
   return { customerId: "", channel: 0, proposedTime: undefined, requestId: "" };
 }
@@ -702,6 +722,257 @@ export const GetDecisionResponse: MessageFns<GetDecisionResponse> = {
   },
 };
 
+function createBaseSimulateContactsRequest(): SimulateContactsRequest {
+  return { customerId: "", contacts: [] };
+}
+
+export const SimulateContactsRequest: MessageFns<SimulateContactsRequest> = {
+  encode(message: SimulateContactsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    for (const v of message.contacts) {
+      SimulatedContact.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SimulateContactsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSimulateContactsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.contacts.push(SimulatedContact.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SimulateContactsRequest {
+    return {
+      customerId: isSet(object.customerId)
+        ? globalThis.String(object.customerId)
+        : isSet(object.customer_id)
+        ? globalThis.String(object.customer_id)
+        : "",
+      contacts: globalThis.Array.isArray(object?.contacts)
+        ? object.contacts.map((e: any) => SimulatedContact.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SimulateContactsRequest): unknown {
+    const obj: any = {};
+    if (message.customerId !== "") {
+      obj.customerId = message.customerId;
+    }
+    if (message.contacts?.length) {
+      obj.contacts = message.contacts.map((e) => SimulatedContact.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SimulateContactsRequest>, I>>(base?: I): SimulateContactsRequest {
+    return SimulateContactsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SimulateContactsRequest>, I>>(object: I): SimulateContactsRequest {
+    const message = createBaseSimulateContactsRequest();
+    message.customerId = object.customerId ?? "";
+    message.contacts = object.contacts?.map((e) => SimulatedContact.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSimulatedContact(): SimulatedContact {
+  return { channel: 0, proposedTime: undefined };
+}
+
+export const SimulatedContact: MessageFns<SimulatedContact> = {
+  encode(message: SimulatedContact, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.channel !== 0) {
+      writer.uint32(8).int32(message.channel);
+    }
+    if (message.proposedTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.proposedTime), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SimulatedContact {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSimulatedContact();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.proposedTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SimulatedContact {
+    return {
+      channel: isSet(object.channel) ? channelFromJSON(object.channel) : 0,
+      proposedTime: isSet(object.proposedTime)
+        ? fromJsonTimestamp(object.proposedTime)
+        : isSet(object.proposed_time)
+        ? fromJsonTimestamp(object.proposed_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SimulatedContact): unknown {
+    const obj: any = {};
+    if (message.channel !== 0) {
+      obj.channel = channelToJSON(message.channel);
+    }
+    if (message.proposedTime !== undefined) {
+      obj.proposedTime = message.proposedTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SimulatedContact>, I>>(base?: I): SimulatedContact {
+    return SimulatedContact.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SimulatedContact>, I>>(object: I): SimulatedContact {
+    const message = createBaseSimulatedContact();
+    message.channel = object.channel ?? 0;
+    message.proposedTime = object.proposedTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSimulateContactsResponse(): SimulateContactsResponse {
+  return { decisions: [] };
+}
+
+export const SimulateContactsResponse: MessageFns<SimulateContactsResponse> = {
+  encode(message: SimulateContactsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.decisions) {
+      Decision.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SimulateContactsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSimulateContactsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.decisions.push(Decision.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SimulateContactsResponse {
+    return {
+      decisions: globalThis.Array.isArray(object?.decisions)
+        ? object.decisions.map((e: any) => Decision.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SimulateContactsResponse): unknown {
+    const obj: any = {};
+    if (message.decisions?.length) {
+      obj.decisions = message.decisions.map((e) => Decision.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SimulateContactsResponse>, I>>(base?: I): SimulateContactsResponse {
+    return SimulateContactsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SimulateContactsResponse>, I>>(object: I): SimulateContactsResponse {
+    const message = createBaseSimulateContactsResponse();
+    message.decisions = object.decisions?.map((e) => Decision.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Decides every contact: ALLOW, DEFER until the first allowed instant, or DENY, with the rules
  * that decided it. Every decision is stored and audited.
@@ -753,6 +1024,23 @@ export const ComplianceServiceService = {
     responseSerialize: (value: GetDecisionResponse): Buffer => Buffer.from(GetDecisionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDecisionResponse => GetDecisionResponse.decode(value),
   },
+  /**
+   * Decides a sequence of proposed contacts with one customer as CheckContact would, as if each
+   * contact allowed before it in the sequence had been made (an ALLOW at its proposed time, a
+   * DEFER at its not_before_time), so caps and cool-downs count them. Stores, reserves and
+   * audits nothing: for dry runs of a schedule.
+   */
+  simulateContacts: {
+    path: "/escalation.compliance.v1.ComplianceService/SimulateContacts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SimulateContactsRequest): Buffer =>
+      Buffer.from(SimulateContactsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SimulateContactsRequest => SimulateContactsRequest.decode(value),
+    responseSerialize: (value: SimulateContactsResponse): Buffer =>
+      Buffer.from(SimulateContactsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SimulateContactsResponse => SimulateContactsResponse.decode(value),
+  },
 } as const;
 
 export interface ComplianceServiceServer extends UntypedServiceImplementation {
@@ -764,6 +1052,13 @@ export interface ComplianceServiceServer extends UntypedServiceImplementation {
   recordContactAttempts: handleUnaryCall<RecordContactAttemptsRequest, RecordContactAttemptsResponse>;
   /** A stored decision with its inputs and the rule versions it used. */
   getDecision: handleUnaryCall<GetDecisionRequest, GetDecisionResponse>;
+  /**
+   * Decides a sequence of proposed contacts with one customer as CheckContact would, as if each
+   * contact allowed before it in the sequence had been made (an ALLOW at its proposed time, a
+   * DEFER at its not_before_time), so caps and cool-downs count them. Stores, reserves and
+   * audits nothing: for dry runs of a schedule.
+   */
+  simulateContacts: handleUnaryCall<SimulateContactsRequest, SimulateContactsResponse>;
 }
 
 export interface ComplianceServiceClient extends Client {
@@ -830,6 +1125,27 @@ export interface ComplianceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDecisionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Decides a sequence of proposed contacts with one customer as CheckContact would, as if each
+   * contact allowed before it in the sequence had been made (an ALLOW at its proposed time, a
+   * DEFER at its not_before_time), so caps and cool-downs count them. Stores, reserves and
+   * audits nothing: for dry runs of a schedule.
+   */
+  simulateContacts(
+    request: SimulateContactsRequest,
+    callback: (error: ServiceError | null, response: SimulateContactsResponse) => void,
+  ): ClientUnaryCall;
+  simulateContacts(
+    request: SimulateContactsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SimulateContactsResponse) => void,
+  ): ClientUnaryCall;
+  simulateContacts(
+    request: SimulateContactsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SimulateContactsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -140,6 +140,16 @@ export interface SweepOverdueInvoicesResponse {
   markedOverdueCount: number;
 }
 
+export interface BatchGetInvoicesRequest {
+  /** Required. 1-1000 invoice UUIDs. */
+  invoiceIds: string[];
+}
+
+export interface BatchGetInvoicesResponse {
+  /** One per distinct requested id, in request order. */
+  invoices: Invoice[];
+}
+
 function createBaseCreateInvoiceRequest(): CreateInvoiceRequest {
   return { invoice: undefined, requestId: "" };
 }
@@ -1665,6 +1675,148 @@ export const SweepOverdueInvoicesResponse: MessageFns<SweepOverdueInvoicesRespon
   },
 };
 
+function createBaseBatchGetInvoicesRequest(): BatchGetInvoicesRequest {
+  return { invoiceIds: [] };
+}
+
+export const BatchGetInvoicesRequest: MessageFns<BatchGetInvoicesRequest> = {
+  encode(message: BatchGetInvoicesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.invoiceIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetInvoicesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetInvoicesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.invoiceIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetInvoicesRequest {
+    return {
+      invoiceIds: globalThis.Array.isArray(object?.invoiceIds)
+        ? object.invoiceIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.invoice_ids)
+        ? object.invoice_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetInvoicesRequest): unknown {
+    const obj: any = {};
+    if (message.invoiceIds?.length) {
+      obj.invoiceIds = message.invoiceIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchGetInvoicesRequest>, I>>(base?: I): BatchGetInvoicesRequest {
+    return BatchGetInvoicesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchGetInvoicesRequest>, I>>(object: I): BatchGetInvoicesRequest {
+    const message = createBaseBatchGetInvoicesRequest();
+    message.invoiceIds = object.invoiceIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseBatchGetInvoicesResponse(): BatchGetInvoicesResponse {
+  return { invoices: [] };
+}
+
+export const BatchGetInvoicesResponse: MessageFns<BatchGetInvoicesResponse> = {
+  encode(message: BatchGetInvoicesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.invoices) {
+      Invoice.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetInvoicesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetInvoicesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.invoices.push(Invoice.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetInvoicesResponse {
+    return {
+      invoices: globalThis.Array.isArray(object?.invoices) ? object.invoices.map((e: any) => Invoice.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: BatchGetInvoicesResponse): unknown {
+    const obj: any = {};
+    if (message.invoices?.length) {
+      obj.invoices = message.invoices.map((e) => Invoice.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchGetInvoicesResponse>, I>>(base?: I): BatchGetInvoicesResponse {
+    return BatchGetInvoicesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchGetInvoicesResponse>, I>>(object: I): BatchGetInvoicesResponse {
+    const message = createBaseBatchGetInvoicesResponse();
+    message.invoices = object.invoices?.map((e) => Invoice.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** Invoices (payment records), payments and what customers owe. */
 export type InvoiceServiceService = typeof InvoiceServiceService;
 export const InvoiceServiceService = {
@@ -1734,6 +1886,18 @@ export const InvoiceServiceService = {
       Buffer.from(ListOverdueInvoicesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListOverdueInvoicesResponse => ListOverdueInvoicesResponse.decode(value),
   },
+  /** Up to 1000 invoices by id, in request order (duplicates once); NOT_FOUND if any is unknown. */
+  batchGetInvoices: {
+    path: "/escalation.customers.v1.InvoiceService/BatchGetInvoices" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchGetInvoicesRequest): Buffer =>
+      Buffer.from(BatchGetInvoicesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchGetInvoicesRequest => BatchGetInvoicesRequest.decode(value),
+    responseSerialize: (value: BatchGetInvoicesResponse): Buffer =>
+      Buffer.from(BatchGetInvoicesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchGetInvoicesResponse => BatchGetInvoicesResponse.decode(value),
+  },
   /** What each of up to 1000 customers still owes, and since when (for the escalation engine). */
   batchGetCustomerBalances: {
     path: "/escalation.customers.v1.InvoiceService/BatchGetCustomerBalances" as const,
@@ -1775,6 +1939,8 @@ export interface InvoiceServiceServer extends UntypedServiceImplementation {
   cancelInvoice: handleUnaryCall<CancelInvoiceRequest, CancelInvoiceResponse>;
   /** Unpaid invoices past their due date, oldest first, with days overdue and customer risk. */
   listOverdueInvoices: handleUnaryCall<ListOverdueInvoicesRequest, ListOverdueInvoicesResponse>;
+  /** Up to 1000 invoices by id, in request order (duplicates once); NOT_FOUND if any is unknown. */
+  batchGetInvoices: handleUnaryCall<BatchGetInvoicesRequest, BatchGetInvoicesResponse>;
   /** What each of up to 1000 customers still owes, and since when (for the escalation engine). */
   batchGetCustomerBalances: handleUnaryCall<BatchGetCustomerBalancesRequest, BatchGetCustomerBalancesResponse>;
   /** Marks pending invoices past their due date as overdue. Idempotent; safe on several replicas. */
@@ -1877,6 +2043,22 @@ export interface InvoiceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListOverdueInvoicesResponse) => void,
+  ): ClientUnaryCall;
+  /** Up to 1000 invoices by id, in request order (duplicates once); NOT_FOUND if any is unknown. */
+  batchGetInvoices(
+    request: BatchGetInvoicesRequest,
+    callback: (error: ServiceError | null, response: BatchGetInvoicesResponse) => void,
+  ): ClientUnaryCall;
+  batchGetInvoices(
+    request: BatchGetInvoicesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchGetInvoicesResponse) => void,
+  ): ClientUnaryCall;
+  batchGetInvoices(
+    request: BatchGetInvoicesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchGetInvoicesResponse) => void,
   ): ClientUnaryCall;
   /** What each of up to 1000 customers still owes, and since when (for the escalation engine). */
   batchGetCustomerBalances(
