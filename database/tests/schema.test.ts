@@ -6,6 +6,7 @@ const TABLES = [
   'templates', 'audit_logs', 'opt_outs', 'compliance_rules', 'system_metrics', 'schema_migrations', 'payments',
   'audit_chain_state', 'compliance_rule_versions', 'opt_out_events', 'compliance_decisions', 'contact_reservations',
   'compliance_contact_attempts', 'campaign_invoices', 'campaigns_outbox', 'customer_contact_outcomes',
+  'campaign_step_runs', 'enrolment_policy',
 ];
 const VIEWS = [
   'v_active_campaigns', 'v_pending_tasks', 'v_agent_performance', 'v_customer_communications',
@@ -65,7 +66,7 @@ describe('schema', () => {
          JOIN pg_proc p ON p.oid = tg.tgfoid
         WHERE p.proname = 'update_updated_at_column' AND NOT tg.tgisinternal`,
     );
-    expect(withColumn.length).toBe(11);
+    expect(withColumn.length).toBe(12);
     expect(withTrigger.map((r) => r.table_name).sort()).toEqual(withColumn.map((r) => r.table_name).sort());
   });
 

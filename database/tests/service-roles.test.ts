@@ -4,12 +4,14 @@ import { asRole, insertFixtures } from './fixtures';
 // Ownership, as in docs/architecture.md: each service is the only writer of its tables.
 const OWNS: Record<string, string[]> = {
   customers_svc: ['customers', 'customer_profiles', 'payment_records', 'payments', 'customer_contact_outcomes'],
-  campaigns_svc: ['campaigns', 'tasks', 'agents', 'contact_attempts', 'templates', 'campaign_invoices', 'campaigns_outbox'],
+  campaigns_svc: ['campaigns', 'tasks', 'agents', 'contact_attempts', 'templates', 'campaign_invoices', 'campaigns_outbox', 'campaign_step_runs', 'enrolment_policy'],
   compliance_svc: ['opt_outs', 'compliance_rules'],
   metrics_svc: ['system_metrics'],
 };
 // Tables without updated_at, and the column a no-op UPDATE sets instead.
 const NO_UPDATED_AT: Record<string, string> = { campaign_invoices: 'running', campaigns_outbox: 'attempts' };
+// Tables a role appends to but never updates (history).
+const APPEND_ONLY = ['system_metrics', 'payments', 'campaign_step_runs'];
 const ALL_TABLES = [...Object.values(OWNS).flat(), 'audit_logs', 'audit_chain_state', 'schema_migrations'];
 const SERVES: Record<string, string[]> = {
   customers_svc: ['v_overdue_payments'],
@@ -37,7 +39,7 @@ describe('service roles', () => {
           await c.query(`SELECT * FROM ${table} LIMIT 1`);
           await c.query('BEGIN');
           // A no-op update proves the UPDATE grant (and fires the updated_at trigger as this role).
-          if (!['system_metrics', 'payments'].includes(table)) await c.query(`UPDATE ${table} SET ${NO_UPDATED_AT[table] ?? 'updated_at'} = ${NO_UPDATED_AT[table] ?? 'updated_at'}`);
+          if (!APPEND_ONLY.includes(table)) await c.query(`UPDATE ${table} SET ${NO_UPDATED_AT[table] ?? 'updated_at'} = ${NO_UPDATED_AT[table] ?? 'updated_at'}`);
           await c.query('ROLLBACK');
         }
       });
