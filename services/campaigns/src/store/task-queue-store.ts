@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { CallContext } from '@cec/context';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@cec/errors';
-import { auditEventsPayload, inSqlTransaction, sql, type SqlTransaction } from '@cec/orm';
-import { claimTypes, type AgentType } from '../domain/agent';
+import { AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@cec/errors';
+import { auditEventsPayload, inSqlTransaction, type SqlTransaction } from '@cec/orm';
+import { AGENT_TASK_TYPES, claimTypes, type AgentType } from '../domain/agent';
 import type { RandomSource } from '../domain/backoff';
 import { TASK_CHANNEL, TASK_TYPES, type ContactStatus, type TaskType } from '../domain/contact';
 import { cancelDecision, contactStatusProblem, failureOutcome, HELD_STATUSES, holderDecision, type HolderDecision, type TaskResult } from '../domain/task';
@@ -24,64 +24,88 @@ export interface Failure {
   contactStatus?: ContactStatus;
 }
 
+/** The task types each agent type does (AGENT_TASK_TYPES), as SQL rows (agent_type, types). */
+const AGENT_TYPES_SQL = `(VALUES ${Object.entries(AGENT_TASK_TYPES)
+  .map(([agentType, types]) => `('${agentType}', ARRAY[${types.map((t) => `'${t}'`).join(', ')}]::text[])`)
+  .join(', ')}) AS d(agent_type, types)`;
+
 /**
- * The claim, after the agent's row is locked (so claims of one agent are counted one at a time
- * and its capacity holds): the tasks it holds are counted in this statement's snapshot, taken
- * after the lock; due pending tasks of its types whose required capabilities it has are
- * picked urgent first, then oldest (idx_tasks_claimable), skipping rows another claimer has
- * locked; each gets a lease. The agent's claim is a sign of life (last_heartbeat_at, and its
- * status from its load as statusFromLoad says, unless it reported an error), and one audit
- * event names the tasks it took.
- *   $1 agent id, $2 types, $3 the agent's capabilities, $4 max tasks, $5 capacity,
- *   $6 lease ms, $7 actor type, $8 actor id, $9 request id
+ * The claim, in one statement. The agent's row is locked first (`agent`: its latest version), so
+ * claims of one agent are counted one at a time and its capacity holds; its type says which
+ * task types it does (`scope`: the requested ones must be among them; none requested: all).
+ * The tasks it holds are counted in this statement's snapshot, which was taken before the lock:
+ * when the locked version of the agent's row is not the one the snapshot sees (a claim of the
+ * same agent, or another change of the row, committed in between), the snapshot may miss tasks
+ * it holds, and the statement changes nothing and answers snapshot_fresh = false: the caller
+ * runs it again, in a snapshot taken under the lock. Otherwise: due pending tasks of each type
+ * whose required capabilities it has are picked urgent first, then oldest, skipping rows
+ * another claimer has locked (one index walk of idx_tasks_claimable per type, stopped by the
+ * LIMIT); the first of them, within max_tasks and the capacity left, get a lease. The claim is
+ * a sign of life (last_heartbeat_at, and its status from its load, unless it reported an
+ * error), and one audit event names the tasks it took. Answers one row per claimed task, or
+ * one row without a task; each with agent_type, types_valid and snapshot_fresh; no row: no
+ * such agent.
+ * The LIMIT is the request's max_tasks, a plain parameter, so the planner knows how few rows
+ * it needs (a LIMIT computed by a subquery makes it plan for 10% of the table: a sort of every
+ * pending task); the capacity left trims the picked rows afterwards (those trimmed, and a
+ * research agent's rows of its other types beyond max_tasks, are only locked until the claim
+ * commits). "No capability required" is spelled out so the planner sees that most tasks match
+ * (it cannot estimate `<@`).
+ *   $1 agent id, $2 requested types (distinct; empty: every type the agent does), $3 max tasks,
+ *   $4 lease ms, $5 actor type, $6 actor id, $7 request id
  */
-const claimStatement = (typeCondition: string): string => `
-WITH held AS (
+const CLAIM = `
+WITH agent AS (
+  SELECT a.ctid AS version, a.type, a.capabilities, a.max_concurrent_tasks FROM agents a WHERE a.id = $1 FOR NO KEY UPDATE
+), scope AS (
+  SELECT ag.type AS agent_type, ag.capabilities, ag.max_concurrent_tasks,
+         $2::text[] <@ d.types AS types_valid,
+         ag.version = (SELECT a.ctid FROM agents a WHERE a.id = $1) AS snapshot_fresh,
+         CASE WHEN cardinality($2::text[]) = 0 THEN d.types ELSE $2::text[] END AS types
+    FROM agent ag JOIN ${AGENT_TYPES_SQL} ON d.agent_type = ag.type
+), go AS (
+  SELECT * FROM scope WHERE types_valid AND snapshot_fresh
+), held AS (
   SELECT count(*)::int AS n FROM tasks WHERE agent_id = $1 AND status IN ('assigned', 'in_progress')
 ), picked AS (
-  SELECT id, priority_rank, scheduled_for FROM tasks
-   WHERE status = 'pending' AND ${typeCondition} AND scheduled_for <= now()
-     AND (required_capabilities = '{}' OR required_capabilities <@ $3::text[])
-   ORDER BY priority_rank, scheduled_for
-   LIMIT $4::int
-   FOR UPDATE SKIP LOCKED
+  SELECT p.id, p.priority_rank, p.scheduled_for
+    FROM go CROSS JOIN unnest(go.types) AS ty(type)
+   CROSS JOIN LATERAL (
+     SELECT t.id, t.priority_rank, t.scheduled_for FROM tasks t
+      WHERE t.status = 'pending' AND t.type = ty.type AND t.scheduled_for <= now()
+        AND (t.required_capabilities = '{}' OR t.required_capabilities <@ go.capabilities)
+      ORDER BY t.priority_rank, t.scheduled_for
+      LIMIT $3::int
+      FOR UPDATE SKIP LOCKED) p
 ), ranked AS (
   SELECT id, row_number() OVER (ORDER BY priority_rank, scheduled_for) AS rn FROM picked
 ), claimed AS (
   UPDATE tasks t
-     SET status = 'assigned', agent_id = $1, lease_expires_at = now() + $6::int * interval '1 millisecond',
+     SET status = 'assigned', agent_id = $1, lease_expires_at = now() + $4::int * interval '1 millisecond',
          assigned_at = now(), started_at = NULL, attempts = t.attempts + 1
-    FROM ranked WHERE t.id = ranked.id AND ranked.rn <= $5::int - (SELECT n FROM held)
+    FROM ranked
+   WHERE t.id = ranked.id AND ranked.rn <= LEAST($3::int, (SELECT max_concurrent_tasks FROM go) - (SELECT n FROM held))
   RETURNING ${TASK_COLUMNS}
 ), load AS (
   SELECT (SELECT n FROM held) + (SELECT count(*)::int FROM claimed) AS n
-), agent AS (
+), alive AS (
   UPDATE agents a
      SET last_heartbeat_at = now(),
          status = CASE WHEN a.status = 'error' THEN a.status
                        WHEN load.n = 0 THEN 'idle'
                        WHEN load.n >= a.max_concurrent_tasks THEN 'busy'
                        ELSE 'active' END
-    FROM load WHERE a.id = $1
+    FROM load, go WHERE a.id = $1
 ), audit AS (
-  SELECT log_audit_event('agent', $1, 'tasks_claimed', $7, $8,
-           jsonb_build_object('request_id', $9::text, 'lease_ms', $6::int, 'task_ids', (SELECT jsonb_agg(id) FROM claimed))) AS id
+  SELECT log_audit_event('agent', $1, 'tasks_claimed', $5, $6,
+           jsonb_build_object('request_id', $7::text, 'lease_ms', $4::int, 'task_ids', (SELECT jsonb_agg(id ORDER BY priority_rank, scheduled_for, id) FROM claimed))) AS id
    WHERE EXISTS (SELECT 1 FROM claimed)
 )
-SELECT ${taskColumns('c')} FROM claimed c LEFT JOIN audit ON true ORDER BY c.priority_rank, c.scheduled_for, c.id`;
+SELECT s.agent_type, s.types_valid, s.snapshot_fresh, ${taskColumns('c')}
+  FROM scope s LEFT JOIN (claimed c LEFT JOIN audit ON true) ON true
+ ORDER BY c.priority_rank, c.scheduled_for, c.id`;
 
-/**
- * The LIMIT is the request's max_tasks, a plain parameter, so the planner knows how few rows
- * it needs (a LIMIT computed by a subquery makes it plan for 10% of the table: a sort of every
- * pending task); the capacity left trims the picked rows afterwards (those trimmed are only
- * locked until the claim commits).
- * One type (every agent type but research): idx_tasks_claimable (type, priority_rank,
- * scheduled_for) hands the tasks over in queue order, and the LIMIT stops the scan at once.
- * Several types (research agents): the due tasks of those types are sorted. "No capability
- * required" is spelled out so the planner sees that most tasks match (it cannot estimate `<@`).
- */
-const CLAIM_ONE_TYPE = claimStatement('type = $2::text');
-const CLAIM_TYPES = claimStatement('type = ANY($2::text[])');
+type ClaimRow = { agent_type: AgentType; types_valid: boolean; snapshot_fresh: boolean } & (TaskRow | { [K in keyof TaskRow]: null });
 
 /** A task's row, locked for the holder's action; NOT_FOUND when there is none. */
 const LOCK_TASK = `SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.id = $1 FOR NO KEY UPDATE`;
@@ -163,30 +187,28 @@ export class TaskQueueStore {
     private readonly random: RandomSource = Math.random,
   ) {}
 
-  /** Claims up to maxTasks for the agent within its capacity; NOT_FOUND for an unknown agent, INVALID_ARGUMENT for types it does not do. */
+  /**
+   * Claims up to maxTasks for the agent within its capacity; NOT_FOUND for an unknown agent,
+   * INVALID_ARGUMENT for types it does not do. One statement (CLAIM), run again in the rare
+   * case that a change of the agent's row committed while it waited for the row's lock: three
+   * round trips with BEGIN (and the deadline) and COMMIT, four then.
+   */
   async claim(request: ClaimRequest, call: CallContext): Promise<TaskRecord[]> {
-    return inSqlTransaction(this.orm, call, async (tx) => {
-      const [agent] = await sql<{ type: AgentType; capabilities: string[]; max_concurrent_tasks: number }>(
-        tx,
-        'SELECT type, capabilities, max_concurrent_tasks FROM agents WHERE id = ? FOR NO KEY UPDATE',
-        [request.agentId],
-      );
-      if (!agent) throw NotFoundError.resource('agent', request.agentId);
-      const { types, problems } = claimTypes(agent.type, request.types);
-      if (problems.length) throw new InvalidArgumentError(problems.map(([i, description]) => ({ field: `types[${i}]`, description })));
-      const rows = (await tx.run(types.length === 1 ? CLAIM_ONE_TYPE : CLAIM_TYPES, [
-        request.agentId,
-        types.length === 1 ? types[0] : types,
-        agent.capabilities,
-        request.maxTasks,
-        agent.max_concurrent_tasks,
-        request.leaseMs,
-        call.actor.type,
-        call.actor.id,
-        call.requestId,
-      ])) as TaskRow[];
-      return rows.map(taskOf);
+    const params = [request.agentId, [...new Set(request.types)], request.maxTasks, request.leaseMs, call.actor.type, call.actor.id, call.requestId];
+    const rows = await inSqlTransaction(this.orm, call, async (tx) => {
+      for (let run = 1; ; run += 1) {
+        const answer = (await tx.run(CLAIM, params)) as ClaimRow[];
+        if (!answer.length || !answer[0].types_valid || answer[0].snapshot_fresh) return answer;
+        // Under the lock now, nobody else changes the row: the second run's snapshot is fresh.
+        if (run === 2) throw new AbortedError(`agent ${request.agentId} changed twice during one claim; retry the call`);
+      }
     });
+    if (!rows.length) throw NotFoundError.resource('agent', request.agentId);
+    if (!rows[0].types_valid) {
+      const { problems } = claimTypes(rows[0].agent_type, request.types);
+      throw new InvalidArgumentError(problems.map(([i, description]) => ({ field: `types[${i}]`, description })));
+    }
+    return rows.flatMap((row) => (row.id === null ? [] : [taskOf(row)]));
   }
 
   /** The holder keeps the task for leaseMs from now (assigned -> in_progress). */
