@@ -207,9 +207,12 @@ describe('TaskService: the queue', () => {
     const attempts = await h.db.query('SELECT id, task_id, agent_id, template_id, decision_id, channel, status, outcome FROM contact_attempts WHERE task_id = $1', [taskId]);
     expect(attempts).toEqual([{ id: attemptId, task_id: taskId, agent_id: agent.id, template_id: templateId, decision_id: decisionId, channel: 'email', status: 'opened', outcome: 'promise_to_pay' }]);
     expect((await taskRow(taskId)).contact_attempt_id).toBe(attemptId);
-    expect((await h.db.query('SELECT destination FROM campaigns_outbox WHERE message_key = $1 ORDER BY destination', [attemptId])).map((r) => r.destination)).toEqual([
-      'compliance.contact_attempts',
-      'customers.contact_outcomes',
+    // What compliance and customers are told (ComplianceAttemptMessage, CustomerOutcomeMessage).
+    const [{ attempted_at }] = await h.db.query<{ attempted_at: string }>('SELECT attempted_at::text FROM contact_attempts WHERE id = $1', [attemptId]);
+    const told = { attempt_id: attemptId, customer_id: customerId, channel: 'email', attempted_at };
+    expect(await h.db.query('SELECT destination, payload FROM campaigns_outbox WHERE message_key = $1 ORDER BY destination', [attemptId])).toEqual([
+      { destination: 'compliance.contact_attempts', payload: { ...told, status: 'opened', decision_id: decisionId, outcome: 'promise_to_pay' } },
+      { destination: 'customers.contact_outcomes', payload: { ...told, reached: true, responded: false } },
     ]);
 
     const before = await state();
@@ -283,5 +286,50 @@ describe('TaskService: the queue', () => {
     expect(attempts).toHaveLength(5);
     expect(attempts.every((a) => a.n === 1)).toBe(true);
     expect((await auditEvents(ids[0])).map((e) => e.action)).toEqual(['lease_expired', 'completed']);
+  });
+});
+
+describe('TaskService: races', () => {
+  it("concurrent claims of one agent never take more than its capacity (each claim counts what the others took)", async () => {
+    const customerId = await newCustomer();
+    await insertTasks({ customerId, count: 20, requiredCapabilities: ['same-agent-test'] });
+    const agent = await newAgent({ capabilities: ['same-agent-test'], maxConcurrentTasks: 3 });
+    const claims = await Promise.all(Array.from({ length: 8 }, () => claim(agent.id, 2)));
+    const ids = claims.flat().map((t) => t.id);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
+    expect(await h.db.query("SELECT count(*)::int AS n FROM tasks WHERE agent_id = $1 AND status = 'assigned'", [agent.id])).toEqual([{ n: 3 }]);
+  });
+
+  it('the holder completing while its lease runs out, the sweeper and another agent: one of holder and sweeper wins, the other agent never', async () => {
+    const customerId = await newCustomer();
+    const ids = await insertTasks({ customerId, count: 12, requiredCapabilities: ['expiry-race-test'] });
+    const holder = await newAgent({ capabilities: ['expiry-race-test'], maxConcurrentTasks: 20 });
+    const other = await newAgent({ capabilities: ['expiry-race-test'] });
+    expect(await claim(holder.id, 20)).toHaveLength(ids.length);
+    // Every lease runs out now: the sweeper (every 200 ms) races the completions below.
+    await h.db.query("UPDATE tasks SET lease_expires_at = now() - interval '1 second' WHERE id = ANY($1)", [ids]);
+    const outcomes = await Promise.all(
+      ids.map(async (id) => {
+        const [mine, theirs] = await Promise.allSettled([complete(id, holder.id), complete(id, other.id)]);
+        return { id, mine, theirs };
+      }),
+    );
+    await eventually(async () => (await h.db.query("SELECT 1 FROM tasks WHERE id = ANY($1) AND status = 'assigned'", [ids])).length === 0, {
+      what: 'the sweeper to take back the leases nobody completed',
+    });
+    for (const { id, mine, theirs } of outcomes) {
+      expect(theirs.status === 'rejected' && (theirs.reason as { code: number }).code).toBe(status.FAILED_PRECONDITION);
+      const row = await taskRow(id);
+      const attempts = await h.db.query('SELECT id FROM contact_attempts WHERE task_id = $1', [id]);
+      if (mine.status === 'fulfilled') {
+        expect(row).toMatchObject({ status: 'completed', agent_id: holder.id, contact_attempt_id: attempts[0]?.id });
+        expect(attempts).toHaveLength(1);
+      } else {
+        expect((mine.reason as { code: number }).code).toBe(status.FAILED_PRECONDITION);
+        expect(row).toMatchObject({ status: 'pending', agent_id: null, contact_attempt_id: null });
+        expect(attempts).toHaveLength(0);
+      }
+    }
   });
 });
