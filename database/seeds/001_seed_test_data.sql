@@ -7,7 +7,8 @@
 --   38 invoices (payment_records) in every status and in USD, GBP, EUR and AUD
 --    7 agents (email, phone, sms, research) in every status
 --   12 templates (email, SMS, call scripts, a letter; friendly, firm, final, legal; en and de)
---    9 campaigns (draft, active, paused, completed, cancelled) with escalation_steps
+--    9 campaigns (draft, active, paused, completed, cancelled) with escalation_steps as the
+--      campaigns service stores them, and the invoices each chases (campaign_invoices)
 --   19 tasks in every status, 16 contact attempts on every channel
 --    4 opt-outs (sms, all, phone; one revoked), 8 compliance rules (Regulation F, Massachusetts,
 --      blackout dates, internal email and SMS caps), a few audit events
@@ -436,105 +437,157 @@ Yours sincerely,
 ON CONFLICT DO NOTHING;
 
 -- ---------------------------------------------------------------------------
--- campaigns: three schedules (standard five-step US, three-step gentle, three-step email only)
+-- campaigns: three schedules (standard five-step US, three-step gentle, three-step email only),
+-- stored as the campaigns service stores what CreateCampaign checked (store/campaign-rows.ts):
+--   * a contact step names the template version it resolved to: template (the name),
+--     template_id and template_version, the active version in the campaign's language, else
+--     in English (Rheinland's German friendly reminder; its other steps have no German text);
+--     research contacts nobody: channel, template, template_id and template_version are null;
+--   * delay_from 'due_date' counts from anchor_due_date, 'previous_step' from the step before;
+--   * conditions hold only what is set; min_amount_overdue is {currency: decimal string} in
+--     the currency of the campaign's invoices; no step has a fallback;
+--   * created_by names the actor as the service does (type:id); outcome says how a finished
+--     campaign ended (a cancel's is 'cancelled: <reason>').
+-- Each campaign chases the invoices listed once in seed_campaign_invoices (a temporary table,
+-- dropped at COMMIT): they give anchor_due_date (the earliest due date, as the service
+-- computes it), the currency of the amount conditions, and the campaign_invoices links below.
 -- ---------------------------------------------------------------------------
+CREATE TEMPORARY TABLE seed_campaign_invoices ON COMMIT DROP AS
+SELECT v.campaign_id::uuid AS campaign_id, p.id AS invoice_id, p.due_date, p.currency
+  FROM (VALUES
+    ('40000000-0000-4000-8000-000000000001', 'INV-2026-0004'),  -- Northwind, active
+    ('40000000-0000-4000-8000-000000000001', 'INV-2026-0005'),
+    ('40000000-0000-4000-8000-000000000002', 'INV-2026-0015'),  -- Lone Star, active
+    ('40000000-0000-4000-8000-000000000002', 'INV-2026-0016'),
+    ('40000000-0000-4000-8000-000000000002', 'INV-2026-0017'),
+    ('40000000-0000-4000-8000-000000000003', 'INV-2026-0008'),  -- Pacific Coast, paused
+    ('40000000-0000-4000-8000-000000000004', 'INV-2026-0036'),  -- Evergreen, active
+    ('40000000-0000-4000-8000-000000000004', 'INV-2026-0037'),
+    ('40000000-0000-4000-8000-000000000005', 'INV-2026-0021'),  -- Great Lakes, draft: its overdue invoice
+    ('40000000-0000-4000-8000-000000000006', 'INV-2026-0002'),  -- Acme, completed (paid since)
+    ('40000000-0000-4000-8000-000000000007', 'INV-2026-0033'),  -- Sunset, cancelled
+    ('40000000-0000-4000-8000-000000000007', 'INV-2026-0034'),
+    ('40000000-0000-4000-8000-000000000008', 'INV-2026-0027'),  -- Rheinland, active
+    ('40000000-0000-4000-8000-000000000009', 'INV-2026-0025')   -- Thames Digital, draft: its overdue invoice
+  ) AS v (campaign_id, invoice_number)
+  JOIN payment_records p ON p.invoice_number = v.invoice_number;
+
 INSERT INTO campaigns (id, customer_id, name, description, status, escalation_steps, current_step, next_step_at,
-                       results, started_at, completed_at, created_by, created_at, updated_at)
+                       results, outcome, anchor_due_date, started_at, completed_at, created_by, created_at, updated_at)
+WITH steps (schedule, position, name, task_type, channel, template, delay_days, delay_from, priority,
+            min_amount_overdue, min_days_overdue, risk_levels) AS (VALUES
+    ('standard', 1, 'Friendly reminder', 'send_email', 'email', 'friendly_reminder_email', 1, 'due_date', 'low',
+     NULL, 1, NULL::text[]),
+    ('standard', 2, 'SMS reminder', 'send_sms', 'sms', 'payment_reminder_sms', 7, 'due_date', 'medium',
+     '100.00', 7, NULL),
+    ('standard', 3, 'Courtesy call', 'make_call', 'phone', 'friendly_call_script', 5, 'previous_step', 'medium',
+     '500.00', 14, NULL),
+    ('standard', 4, 'Final notice', 'send_email', 'email', 'final_notice_email', 7, 'previous_step', 'high',
+     NULL, 21, '{medium,high,critical}'),
+    ('standard', 5, 'Account research', 'research', NULL, NULL, 7, 'previous_step', 'urgent',
+     '5000.00', 30, '{high,critical}'),
+    ('gentle', 1, 'Friendly reminder', 'send_email', 'email', 'friendly_reminder_email', 1, 'due_date', 'low',
+     NULL, 1, NULL),
+    ('gentle', 2, 'SMS reminder', 'send_sms', 'sms', 'payment_reminder_sms', 7, 'previous_step', 'medium',
+     '100.00', NULL, NULL),
+    ('gentle', 3, 'Courtesy call', 'make_call', 'phone', 'friendly_call_script', 7, 'previous_step', 'medium',
+     '1000.00', 14, NULL),
+    ('email_only', 1, 'Friendly reminder', 'send_email', 'email', 'friendly_reminder_email', 3, 'due_date', 'low',
+     NULL, 3, NULL),
+    ('email_only', 2, 'Second notice', 'send_email', 'email', 'firm_reminder_email', 14, 'previous_step', 'medium',
+     '250.00', 14, NULL),
+    ('email_only', 3, 'Final notice', 'send_email', 'email', 'final_notice_email', 14, 'previous_step', 'high',
+     NULL, 30, '{medium,high,critical}')
+)
 SELECT v.id::uuid, v.customer_id::uuid, v.name, v.description, v.status,
-       CASE v.schedule WHEN 'standard' THEN s.standard WHEN 'gentle' THEN s.gentle ELSE s.email_only END,
-       v.current_step, v.next_step_at, v.results::jsonb, v.started_at, v.completed_at, v.created_by,
+       (SELECT jsonb_agg(jsonb_build_object(
+                   'name', s.name, 'task_type', s.task_type, 'channel', s.channel,
+                   'template', t.name, 'template_id', t.id, 'template_version', t.version,
+                   'delay_days', s.delay_days, 'delay_from', s.delay_from, 'priority', s.priority,
+                   'conditions', jsonb_strip_nulls(jsonb_build_object(
+                       'min_amount_overdue', (SELECT jsonb_object_agg(l.currency, s.min_amount_overdue)
+                                                FROM (SELECT DISTINCT currency FROM seed_campaign_invoices
+                                                       WHERE campaign_id = v.id::uuid) l
+                                               WHERE s.min_amount_overdue IS NOT NULL),
+                       'min_days_overdue', s.min_days_overdue,
+                       'risk_levels', s.risk_levels)))
+                 ORDER BY s.position)
+          FROM steps s
+          LEFT JOIN LATERAL (SELECT tt.id, tt.name, tt.version FROM templates tt
+                              WHERE tt.name = s.template AND tt.is_active AND tt.language IN (v.language, 'en')
+                              ORDER BY tt.language = v.language DESC, tt.version DESC LIMIT 1) t ON true
+         WHERE s.schedule = v.schedule),
+       v.current_step, v.next_step_at, v.results::jsonb, v.outcome,
+       (SELECT min(l.due_date) FROM seed_campaign_invoices l WHERE l.campaign_id = v.id::uuid),
+       v.started_at, v.completed_at, v.created_by,
        v.created_at, COALESCE(v.completed_at, v.updated_at)
   FROM (VALUES
     ('40000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000002',
-     'Northwind Traders - overdue wholesale orders', 'INV-2026-0004 and INV-2026-0005.', 'active', 'standard', 3,
+     'Northwind Traders - overdue wholesale orders', 'INV-2026-0004 and INV-2026-0005.', 'active', 'standard', 'en', 3,
      now() + interval '1 day',
      '{"invoice_numbers": ["INV-2026-0004", "INV-2026-0005"], "promise_to_pay": {"amount": "22000.00", "currency": "USD"}}',
-     now() - interval '40 days', NULL::timestamptz, 'ops@cec.example',
+     NULL, now() - interval '40 days', NULL::timestamptz, 'user:ops@cec.example',
      now() - interval '41 days', now() - interval '20 days'),
     ('40000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000005',
-     'Lone Star Fabrication - structural steel', 'INV-2026-0015, INV-2026-0016 and INV-2026-0017.', 'active', 'standard', 5,
+     'Lone Star Fabrication - structural steel', 'INV-2026-0015, INV-2026-0016 and INV-2026-0017.', 'active', 'standard', 'en', 5,
      NULL,
      '{"invoice_numbers": ["INV-2026-0015", "INV-2026-0016", "INV-2026-0017"], "escalated_to": "research"}',
-     now() - interval '118 days', NULL, 'ops@cec.example',
+     NULL, now() - interval '118 days', NULL, 'user:ops@cec.example',
      now() - interval '119 days', now() - interval '1 hour'),
     ('40000000-0000-4000-8000-000000000003', '10000000-0000-4000-8000-000000000003',
-     'Pacific Coast Manufacturing - PO 88-1042', 'Paused: the customer disputes quantities on INV-2026-0008.', 'paused', 'gentle', 1,
+     'Pacific Coast Manufacturing - PO 88-1042', 'Paused: the customer disputes quantities on INV-2026-0008.', 'paused', 'gentle', 'en', 1,
      NULL,
      '{"invoice_numbers": ["INV-2026-0008"], "paused_reason": "dispute"}',
-     now() - interval '28 days', NULL, 'ops@cec.example',
+     NULL, now() - interval '28 days', NULL, 'user:ops@cec.example',
      now() - interval '29 days', now() - interval '24 days'),
     ('40000000-0000-4000-8000-000000000004', '10000000-0000-4000-8000-000000000012',
-     'Evergreen Health Partners - medical supplies', 'INV-2026-0036 and INV-2026-0037.', 'active', 'standard', 2,
+     'Evergreen Health Partners - medical supplies', 'INV-2026-0036 and INV-2026-0037.', 'active', 'standard', 'en', 2,
      now() + interval '3 days',
      '{"invoice_numbers": ["INV-2026-0036", "INV-2026-0037"]}',
-     now() - interval '42 days', NULL, 'ops@cec.example',
+     NULL, now() - interval '42 days', NULL, 'user:ops@cec.example',
      now() - interval '43 days', now() - interval '5 minutes'),
     ('40000000-0000-4000-8000-000000000005', '10000000-0000-4000-8000-000000000007',
-     'Great Lakes Components - lot 7781', 'Draft: waiting for the verified AP phone number.', 'draft', 'standard', 0,
+     'Great Lakes Components - lot 7781', 'Draft: waiting for the verified AP phone number.', 'draft', 'standard', 'en', 0,
      NULL,
      '{}',
-     NULL, NULL, 'ops@cec.example',
+     NULL, NULL, NULL, 'user:ops@cec.example',
      now() - interval '3 days', now() - interval '3 days'),
     ('40000000-0000-4000-8000-000000000006', '10000000-0000-4000-8000-000000000001',
-     'Acme Logistics - warehousing', 'Completed: INV-2026-0002 paid in full.', 'completed', 'gentle', 1,
+     'Acme Logistics - warehousing', 'Completed: INV-2026-0002 paid in full.', 'completed', 'gentle', 'en', 1,
      NULL,
      '{"invoice_numbers": ["INV-2026-0002"], "outcome": "paid_in_full", "amount_recovered": "8750.00", "currency": "USD"}',
-     now() - interval '30 days', now() - interval '28 days', 'escalation-engine',
+     'paid in full', now() - interval '30 days', now() - interval '28 days', 'system:escalation-engine',
      now() - interval '31 days', now() - interval '28 days'),
     ('40000000-0000-4000-8000-000000000007', '10000000-0000-4000-8000-000000000011',
-     'Sunset Hospitality - linen service', 'Cancelled: customer represented by counsel; referred to legal.', 'cancelled', 'standard', 2,
+     'Sunset Hospitality - linen service', 'Cancelled: customer represented by counsel; referred to legal.', 'cancelled', 'standard', 'en', 2,
      NULL,
      '{"invoice_numbers": ["INV-2026-0033", "INV-2026-0034"], "cancelled_reason": "represented_by_counsel"}',
-     now() - interval '99 days', NULL, 'ops@cec.example',
+     'cancelled: customer represented by counsel; referred to legal', now() - interval '99 days', NULL, 'user:ops@cec.example',
      now() - interval '100 days', now() - interval '85 days'),
     ('40000000-0000-4000-8000-000000000008', '10000000-0000-4000-8000-000000000009',
-     'Rheinland Maschinenbau - order RM-4410', 'Email only, German templates. INV-2026-0027.', 'active', 'email_only', 2,
+     'Rheinland Maschinenbau - order RM-4410', 'Email only, German templates. INV-2026-0027.', 'active', 'email_only', 'de', 2,
      now() + interval '7 days',
      '{"invoice_numbers": ["INV-2026-0027"]}',
-     now() - interval '47 days', NULL, 'ops@cec.example',
+     NULL, now() - interval '47 days', NULL, 'user:ops@cec.example',
      now() - interval '48 days', now() - interval '2 hours'),
     ('40000000-0000-4000-8000-000000000009', '10000000-0000-4000-8000-000000000008',
-     'Thames Digital - support retainer', 'Draft: start if INV-2026-0025 is still unpaid after 14 days.', 'draft', 'email_only', 0,
+     'Thames Digital - support retainer', 'Draft: start if INV-2026-0025 is still unpaid after 14 days.', 'draft', 'email_only', 'en', 0,
      NULL,
      '{}',
-     NULL, NULL, 'ops@cec.example',
+     NULL, NULL, NULL, 'user:ops@cec.example',
      now() - interval '1 day', now() - interval '1 day')
-  ) AS v (id, customer_id, name, description, status, schedule, current_step, next_step_at, results,
-          started_at, completed_at, created_by, created_at, updated_at)
- CROSS JOIN (SELECT
-    '[{"name": "Friendly reminder", "task_type": "send_email", "channel": "email", "template": "friendly_reminder_email",
-       "delay_days": 1, "delay_from": "due_date", "priority": "low", "conditions": {"min_days_overdue": 1}},
-      {"name": "SMS reminder", "task_type": "send_sms", "channel": "sms", "template": "payment_reminder_sms",
-       "delay_days": 7, "delay_from": "due_date", "priority": "medium",
-       "conditions": {"min_amount_overdue": "100.00", "min_days_overdue": 7}},
-      {"name": "Courtesy call", "task_type": "make_call", "channel": "phone", "template": "friendly_call_script",
-       "delay_days": 5, "delay_from": "previous_step", "priority": "medium",
-       "conditions": {"min_amount_overdue": "500.00", "min_days_overdue": 14}},
-      {"name": "Final notice", "task_type": "send_email", "channel": "email", "template": "final_notice_email",
-       "delay_days": 7, "delay_from": "previous_step", "priority": "high",
-       "conditions": {"min_days_overdue": 21, "risk_levels": ["medium", "high", "critical"]}},
-      {"name": "Account research", "task_type": "research", "channel": "research", "template": null,
-       "delay_days": 7, "delay_from": "previous_step", "priority": "urgent",
-       "conditions": {"min_amount_overdue": "5000.00", "min_days_overdue": 30, "risk_levels": ["high", "critical"]}}]'::jsonb
-        AS standard,
-    '[{"name": "Friendly reminder", "task_type": "send_email", "channel": "email", "template": "friendly_reminder_email",
-       "delay_days": 1, "delay_from": "due_date", "priority": "low", "conditions": {"min_days_overdue": 1}},
-      {"name": "SMS reminder", "task_type": "send_sms", "channel": "sms", "template": "payment_reminder_sms",
-       "delay_days": 7, "delay_from": "previous_step", "priority": "medium", "conditions": {"min_amount_overdue": "100.00"}},
-      {"name": "Courtesy call", "task_type": "make_call", "channel": "phone", "template": "friendly_call_script",
-       "delay_days": 7, "delay_from": "previous_step", "priority": "medium",
-       "conditions": {"min_amount_overdue": "1000.00", "min_days_overdue": 14}}]'::jsonb
-        AS gentle,
-    '[{"name": "Friendly reminder", "task_type": "send_email", "channel": "email", "template": "friendly_reminder_email",
-       "delay_days": 3, "delay_from": "due_date", "priority": "low", "conditions": {"min_days_overdue": 3}},
-      {"name": "Second notice", "task_type": "send_email", "channel": "email", "template": "firm_reminder_email",
-       "delay_days": 14, "delay_from": "previous_step", "priority": "medium",
-       "conditions": {"min_amount_overdue": "250.00", "min_days_overdue": 14}},
-      {"name": "Final notice", "task_type": "send_email", "channel": "email", "template": "final_notice_email",
-       "delay_days": 14, "delay_from": "previous_step", "priority": "high",
-       "conditions": {"min_days_overdue": 30, "risk_levels": ["medium", "high", "critical"]}}]'::jsonb
-        AS email_only
- ) AS s
+  ) AS v (id, customer_id, name, description, status, schedule, language, current_step, next_step_at, results,
+          outcome, started_at, completed_at, created_by, created_at, updated_at)
+ON CONFLICT DO NOTHING;
+
+-- ---------------------------------------------------------------------------
+-- campaign_invoices: the invoices each campaign chases (after campaigns: the trigger copies
+-- each link's customer and running flag, active or paused, from its campaign). At most one
+-- running campaign per invoice, as the service holds it: starting another campaign for
+-- Northwind's INV-2026-0004 is refused; the drafts' invoices are free, so they can start.
+-- ---------------------------------------------------------------------------
+INSERT INTO campaign_invoices (campaign_id, invoice_id)
+SELECT campaign_id, invoice_id FROM seed_campaign_invoices ORDER BY campaign_id, invoice_id
 ON CONFLICT DO NOTHING;
 
 -- ---------------------------------------------------------------------------

@@ -73,6 +73,7 @@ describe('seed 001_seed_test_data.sql', () => {
         expect.objectContaining({
         agents: 7,
         audit_logs: 10,
+        campaign_invoices: 14,
         campaigns: 9,
         compliance_rules: 8,
         contact_attempts: 16,
@@ -281,29 +282,155 @@ describe('seed 001_seed_test_data.sql', () => {
       });
     });
 
-    it('writes escalation steps in the documented shape, naming templates that exist', async () => {
-      const steps = await db.query<{ campaign_id: string; step: Record<string, unknown> }>(
-        'SELECT c.id AS campaign_id, s.step FROM campaigns c CROSS JOIN LATERAL jsonb_array_elements(c.escalation_steps) AS s(step)',
+    it('writes escalation steps as the campaigns service stores them, naming the template versions they resolved to', async () => {
+      const steps = await db.query<{ campaign_id: string; position: string; step: Record<string, unknown> }>(
+        `SELECT c.id AS campaign_id, s.position, s.step
+           FROM campaigns c CROSS JOIN LATERAL jsonb_array_elements(c.escalation_steps) WITH ORDINALITY AS s(step, position)
+          ORDER BY c.id, s.position`,
       );
       expect(steps.length).toBe(37);
-      const templateNames = new Set(
-        (await db.query<{ name: string }>('SELECT DISTINCT name FROM templates WHERE is_active')).map((r) => r.name),
+      const templates = new Map(
+        (
+          await db.query<{ id: string; name: string; channel: string; language: string; version: number; is_active: boolean }>(
+            'SELECT id, name, channel, language, version, is_active FROM templates',
+          )
+        ).map((t) => [t.id, t]),
       );
-      for (const { step } of steps) {
+      // the currencies of each campaign's invoices: the keys of its amount conditions
+      const currencies = Object.fromEntries(
+        (
+          await db.query<{ campaign_id: string; currencies: string[] }>(
+            `SELECT ci.campaign_id, array_agg(DISTINCT p.currency ORDER BY p.currency) AS currencies
+               FROM campaign_invoices ci JOIN payment_records p ON p.id = ci.invoice_id GROUP BY ci.campaign_id`,
+          )
+        ).map((r) => [r.campaign_id, r.currencies]),
+      );
+      const channelOf: Record<string, string | null> = { send_email: 'email', send_sms: 'sms', make_call: 'phone', send_letter: 'letter', research: null, manual_review: null };
+      for (const { campaign_id, step } of steps) {
         expect(Object.keys(step).sort()).toEqual(
-          ['channel', 'conditions', 'delay_days', 'delay_from', 'name', 'priority', 'task_type', 'template'].sort(),
+          ['channel', 'conditions', 'delay_days', 'delay_from', 'name', 'priority', 'task_type', 'template', 'template_id', 'template_version'].sort(),
         );
-        expect(['send_email', 'send_sms', 'make_call', 'research', 'manual_review']).toContain(step.task_type);
+        expect(Object.keys(channelOf)).toContain(step.task_type);
         expect(['due_date', 'previous_step']).toContain(step.delay_from);
         expect(['low', 'medium', 'high', 'urgent']).toContain(step.priority);
-        expect(typeof step.delay_days).toBe('number');
-        expect(typeof step.conditions).toBe('object');
-        const channelOf: Record<string, string> = { send_email: 'email', send_sms: 'sms', make_call: 'phone', research: 'research' };
+        expect(Number.isInteger(step.delay_days)).toBe(true);
         expect(step.channel).toBe(channelOf[step.task_type as string]);
-        if (step.template !== null) expect(templateNames.has(step.template as string)).toBe(true);
+        if (step.channel === null) {
+          expect([step.template, step.template_id, step.template_version]).toEqual([null, null, null]);
+        } else {
+          // an active version of the step's channel, named and numbered as it is
+          const t = templates.get(step.template_id as string);
+          expect([campaign_id, step.name, t && { name: t.name, version: t.version, channel: t.channel, active: t.is_active }]).toEqual([
+            campaign_id,
+            step.name,
+            { name: step.template, version: step.template_version, channel: step.channel, active: true },
+          ]);
+        }
+        // only what is set: an amount per currency of the campaign's invoices, days > 0, risk levels
         const conditions = step.conditions as Record<string, unknown>;
-        if ('min_amount_overdue' in conditions) expect(conditions.min_amount_overdue).toMatch(/^[0-9]+\.[0-9]{2}$/);
+        for (const key of Object.keys(conditions)) expect(['min_amount_overdue', 'min_days_overdue', 'risk_levels']).toContain(key);
+        if ('min_amount_overdue' in conditions) {
+          const amounts = conditions.min_amount_overdue as Record<string, string>;
+          expect(Object.keys(amounts).sort()).toEqual(currencies[campaign_id]);
+          for (const amount of Object.values(amounts)) expect(amount).toMatch(/^[0-9]+\.[0-9]{2}$/);
+        }
+        if ('min_days_overdue' in conditions) expect(conditions.min_days_overdue).toBeGreaterThan(0);
+        if ('risk_levels' in conditions) expect((conditions.risk_levels as string[]).length).toBeGreaterThan(0);
       }
+      // the first step counts from the due date
+      for (const { step } of steps.filter((s) => s.position === '1')) expect(step.delay_from).toBe('due_date');
+      // German templates for the German customer where there is a German version, English elsewhere
+      const languages = steps
+        .filter((s) => s.step.template_id)
+        .map((s) => `${s.campaign_id === campaign(8) ? 'rheinland' : 'other'} ${s.step.template}/${templates.get(s.step.template_id as string)?.language}`);
+      expect(new Set(languages.filter((l) => l.startsWith('rheinland')))).toEqual(
+        new Set(['rheinland friendly_reminder_email/de', 'rheinland firm_reminder_email/en', 'rheinland final_notice_email/en']),
+      );
+      expect(languages.filter((l) => l.startsWith('other') && !l.endsWith('/en'))).toEqual([]);
+      expect(currencies[campaign(8)]).toEqual(['EUR']);
+      expect(currencies[campaign(9)]).toEqual(['GBP']);
+    });
+
+    it('runs the three schedules: standard, gentle and email only', async () => {
+      const rows = await db.query<{ id: string; schedule: string }>(
+        `SELECT id, string_agg(s.step ->> 'name', ' > ' ORDER BY s.position) AS schedule
+           FROM campaigns CROSS JOIN LATERAL jsonb_array_elements(escalation_steps) WITH ORDINALITY AS s(step, position)
+          GROUP BY id ORDER BY id`,
+      );
+      const standard = 'Friendly reminder > SMS reminder > Courtesy call > Final notice > Account research';
+      const gentle = 'Friendly reminder > SMS reminder > Courtesy call';
+      const emailOnly = 'Friendly reminder > Second notice > Final notice';
+      expect(rows.map((r) => r.schedule)).toEqual([standard, standard, gentle, standard, standard, gentle, standard, emailOnly, emailOnly]);
+    });
+
+    it('links each campaign to the invoices it chases, its own customer\'s, with a running link exactly for active and paused campaigns', async () => {
+      const links = await db.query<{
+        campaign_id: string;
+        status: string;
+        running: boolean;
+        invoice_number: string;
+        invoice_status: string;
+        same_customer: boolean;
+      }>(
+        `SELECT ci.campaign_id, c.status, ci.running, p.invoice_number, p.status AS invoice_status,
+                (ci.customer_id = c.customer_id AND p.customer_id = c.customer_id) AS same_customer
+           FROM campaign_invoices ci JOIN campaigns c ON c.id = ci.campaign_id JOIN payment_records p ON p.id = ci.invoice_id
+          ORDER BY ci.campaign_id, p.invoice_number`,
+      );
+      const byCampaign: Record<string, string[]> = {};
+      for (const l of links) (byCampaign[l.campaign_id] ??= []).push(l.invoice_number);
+      expect(byCampaign).toEqual({
+        [campaign(1)]: ['INV-2026-0004', 'INV-2026-0005'],
+        [campaign(2)]: ['INV-2026-0015', 'INV-2026-0016', 'INV-2026-0017'],
+        [campaign(3)]: ['INV-2026-0008'],
+        [campaign(4)]: ['INV-2026-0036', 'INV-2026-0037'],
+        [campaign(5)]: ['INV-2026-0021'],
+        [campaign(6)]: ['INV-2026-0002'],
+        [campaign(7)]: ['INV-2026-0033', 'INV-2026-0034'],
+        [campaign(8)]: ['INV-2026-0027'],
+        [campaign(9)]: ['INV-2026-0025'],
+      });
+      for (const l of links) {
+        expect([l.campaign_id, l.invoice_number, l.same_customer]).toEqual([l.campaign_id, l.invoice_number, true]);
+        expect([l.campaign_id, l.status, l.running]).toEqual([l.campaign_id, l.status, l.status === 'active' || l.status === 'paused']);
+        // what a running or draft campaign chases is still owed (the completed one's was paid)
+        if (l.status !== 'completed') expect([l.invoice_number, ['pending', 'overdue', 'partial']]).toEqual([l.invoice_number, expect.arrayContaining([l.invoice_status])]);
+      }
+      // what a started campaign's results name is what it chases
+      const named = await db.query<{ id: string; numbers: string[] | null }>(
+        `SELECT id, ARRAY(SELECT jsonb_array_elements_text(results -> 'invoice_numbers') ORDER BY 1) AS numbers
+           FROM campaigns WHERE status <> 'draft' ORDER BY id`,
+      );
+      for (const c of named) expect([c.id, c.numbers]).toEqual([c.id, byCampaign[c.id]]);
+      // one running campaign per invoice, and the drafts' invoices are free to start
+      expect(
+        await scalar<string>('SELECT count(*) FROM (SELECT invoice_id FROM campaign_invoices WHERE running GROUP BY invoice_id HAVING count(*) > 1) x'),
+      ).toBe('0');
+      expect(
+        await scalar<string>(
+          `SELECT count(*) FROM campaign_invoices d JOIN campaigns c ON c.id = d.campaign_id AND c.status = 'draft'
+             JOIN campaign_invoices r ON r.invoice_id = d.invoice_id AND r.running`,
+        ),
+      ).toBe('0');
+    });
+
+    it('anchors every campaign on the earliest due date of its invoices, and records how the finished ones ended', async () => {
+      const rows = await db.query<{ id: string; anchor: string | null; earliest: string }>(
+        `SELECT c.id, c.anchor_due_date::text AS anchor, min(p.due_date)::text AS earliest
+           FROM campaigns c JOIN campaign_invoices ci ON ci.campaign_id = c.id JOIN payment_records p ON p.id = ci.invoice_id
+          GROUP BY c.id ORDER BY c.id`,
+      );
+      expect(rows).toHaveLength(9);
+      for (const r of rows) expect([r.id, r.anchor]).toEqual([r.id, r.earliest]);
+      expect(await scalar<string>(`SELECT anchor_due_date - current_date FROM campaigns WHERE id = $1`, [campaign(1)])).toBe(-70);
+      expect(
+        await db.query(`SELECT id, outcome FROM campaigns WHERE outcome IS NOT NULL ORDER BY id`),
+      ).toEqual([
+        { id: campaign(6), outcome: 'paid in full' },
+        { id: campaign(7), outcome: 'cancelled: customer represented by counsel; referred to legal' },
+      ]);
+      // created_by names the actor as the campaigns service does: type:id
+      expect(await scalar<string>("SELECT count(*) FROM campaigns WHERE created_by !~ '^(user|service|agent|system):[^ ]+$'")).toBe('0');
     });
   });
 
