@@ -8,6 +8,7 @@ import { startLeaseSweeper } from './lease-sweeper';
 import { agentService } from './rpc/agent-service';
 import { campaignService } from './rpc/campaign-service';
 import { contactAttemptService } from './rpc/contact-attempt-service';
+import { escalationService } from './rpc/escalation-service';
 import { taskService } from './rpc/task-service';
 import { templateService } from './rpc/template-service';
 import { AgentSweepStore } from './store/agent-store';
@@ -25,6 +26,7 @@ export const campaignsServiceSpec = defineService({
     register(campaignsV1.AgentServiceService, agentService(deps)),
     register(campaignsV1.TaskServiceService, taskService(deps)),
     register(campaignsV1.ContactAttemptServiceService, contactAttemptService(deps)),
+    register(campaignsV1.EscalationServiceService, escalationService(deps)),
   ],
   background: ({ orm, logger, metrics, clients, settings }) => [
     startOutboxRelay({ orm, logger, metrics, clients, intervalMs: settings.OUTBOX_RELAY_INTERVAL_MS }),

@@ -29,6 +29,7 @@ describe('the campaigns service process', () => {
       'escalation.campaigns.v1.AgentService',
       'escalation.campaigns.v1.CampaignService',
       'escalation.campaigns.v1.ContactAttemptService',
+      'escalation.campaigns.v1.EscalationService',
       'escalation.campaigns.v1.TaskService',
       'escalation.campaigns.v1.TemplateService',
       'grpc.health.v1.Health',
