@@ -55,6 +55,7 @@ describe('client factory', () => {
     updateCustomerProfile: async () => ({ profile: undefined }),
     recalculateRiskScore: async () => ({ profile: undefined }),
     batchGetContactProfiles: async () => ({ profiles: [] }),
+    recordContactOutcomes: async () => ({ changedCount: 0 }),
   };
 
   beforeAll(async () => {

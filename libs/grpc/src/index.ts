@@ -4,6 +4,7 @@ export { currentRpcContext, runInRpcContext, type RpcContext } from './request-c
 export { methodTraits, type MethodTraits } from './method-traits';
 export { register, serviceNameOf, startGrpcServer, type GrpcServerOptions, type RunningGrpcServer, type ServiceRegistration } from './server';
 export { exitOnSignal } from './shutdown-signals';
+export { enumTable } from './enum-table';
 export { ERROR_LIMITS, INVALID_FIELDS, toServiceError, type ErrorTranslator } from './status-mapping';
 export { STATUS_DETAILS, statusDetailsOf, type StatusDetails } from './error-details';
 export { type AsyncService, type AsyncUnary } from './unary';

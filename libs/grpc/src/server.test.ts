@@ -54,6 +54,7 @@ function testService(seen: RpcContext[]): AsyncService<CustomerServer> {
     updateCustomerProfile: unimplemented,
     recalculateRiskScore: unimplemented,
     batchGetContactProfiles: unimplemented,
+    recordContactOutcomes: unimplemented,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Violations } from '@cec/errors';
+import { enumTable as table } from '@cec/grpc';
 import { campaignsV1, customersV1 } from '@cec/proto';
 import type { InvoiceStatus } from '../domain/campaign-invoices';
 import type { CampaignStatus } from '../domain/campaign-state';
@@ -11,27 +11,6 @@ import type { Tone } from '../domain/template-rules';
 
 const { Channel: C, ContactStatus: S, TaskType: TT, Priority: P, CampaignStatus: CS, StepAnchor: A } = campaignsV1;
 const { RiskLevel: R, InvoiceStatus: I } = customersV1;
-
-/** A two-way table between a proto enum and domain names; UNSPECIFIED (0) has no name. */
-function table<N extends string>(pairs: [number, N][]) {
-  const toName = new Map(pairs);
-  const toNumber = new Map(pairs.map(([n, name]) => [name, n]));
-  return {
-    /** The domain name, or undefined with a violation for 0 and unknown numbers. */
-    from(value: number, v: Violations, field: string, what: string): N | undefined {
-      const name = toName.get(value);
-      if (name === undefined) v.add(field, value === 0 ? 'is required' : `is not a known ${what} (${value})`);
-      return name;
-    },
-    /** The domain name or undefined for 0; unknown numbers are violations. */
-    optional(value: number, v: Violations, field: string, what: string): N | undefined {
-      return value === 0 ? undefined : this.from(value, v, field, what);
-    },
-    to(name: string): number {
-      return toNumber.get(name as N) ?? 0;
-    },
-  };
-}
 
 export const channels = table<Channel>([
   [C.CHANNEL_EMAIL, 'email'],
