@@ -11,6 +11,8 @@ import { channels, outcomes } from './enums';
 
 /** How far from now a proposed instant may be: a year back (history) or ahead (plans). */
 const MAX_OFFSET_MS = 366 * 86_400_000;
+/** Proposed contacts one SimulateContacts takes. */
+const MAX_SIMULATED = 100;
 
 function instant(v: Violations, field: string, value: Date | undefined, fallback: Date | undefined): Date | undefined {
   if (!value) {
@@ -100,9 +102,19 @@ export function complianceService({ decisions, attempts, facts, decider }: Compl
       return { decision: decisionToProto(await decisions.get(id)) };
     },
 
-    // PLACEHOLDER: replaced by the real handler (dry runs for SimulateCampaign).
-    async simulateContacts() {
-      throw new Error('not built yet');
+    async simulateContacts(request, context) {
+      const v = new Violations();
+      const customerId = requireUuid(v, 'customer_id', request.customerId);
+      if (!request.contacts.length) v.add('contacts', 'needs at least one contact');
+      if (request.contacts.length > MAX_SIMULATED) v.add('contacts', `takes at most ${MAX_SIMULATED} contacts, got ${request.contacts.length}`);
+      const checks: ContactCheck[] = request.contacts.slice(0, MAX_SIMULATED).map((c, i) => ({
+        customerId,
+        channel: channels.from(c.channel, v, `contacts[${i}].channel`, 'channel') as Channel,
+        at: instant(v, `contacts[${i}].proposed_time`, c.proposedTime, undefined) as Date,
+      }));
+      v.throwIfAny();
+      const known = await facts([customerId]);
+      return { decisions: (await decisions.simulate(checks, known, decider, context)).map(decisionToProto) };
     },
   };
 }

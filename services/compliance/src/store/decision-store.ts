@@ -43,20 +43,10 @@ export class DecisionStore {
   private readonly parsed = new Map<string, Rule>();
 
   async decide(checks: ContactCheck[], facts: Map<string, CustomerFacts>, decider: Decider, call: CallContext): Promise<DecisionRecord[]> {
-    const customerIds = [...new Set(checks.map((c) => c.customerId))];
-    const countries = new Set<string>();
-    const regions = new Set<string>();
-    for (const f of facts.values()) {
-      if (!f.countryCode) continue;
-      countries.add(f.countryCode);
-      if (f.regionCode) regions.add(`${f.countryCode}-${f.regionCode}`);
-    }
     // Four round trips: BEGIN (with the deadline), the locks with the rules, what the locks
     // guard (history, opt-outs, earlier decisions of retried checks), the writes; then COMMIT.
     return inSqlTransaction(this.orm, call, async (tx) => {
-      const ruleRows = await this.rules.lockCustomersAndReadActive(tx, { countries: [...countries], regions: [...regions], customerIds });
-      const rules = ruleRows.map((row) => this.ruleOf(row, decider));
-      const { earlier, histories, optedOut } = await this.guarded(tx, customerIds, checks, decider.lookbackDays(rules));
+      const { rules, earlier, histories, optedOut } = await this.read(tx, checks, facts, decider);
 
       // Checks to decide now: not decided before (a retry gets the decision it was given, and
       // reserves nothing more), and once per request id within the batch.
@@ -93,6 +83,35 @@ export class DecisionStore {
     });
   }
 
+  /**
+   * Decides a sequence of proposed contacts as decide would (the same reads: rules, history,
+   * opt-outs, under the same locks), as if each contact allowed before it in the sequence had
+   * been made: an ALLOW counts as an attempt at its proposed instant, a DEFER at its not-before
+   * instant, both with outcome 'sent' (as a reservation counts). Stores, reserves and audits
+   * nothing: a read-only transaction. The records have no id and no reservation.
+   */
+  async simulate(checks: ContactCheck[], facts: Map<string, CustomerFacts>, decider: Decider, call: CallContext): Promise<DecisionRecord[]> {
+    return inSqlTransaction(this.orm, call, async (tx) => {
+      await sql(tx, 'SET TRANSACTION READ ONLY');
+      const { rules, histories, optedOut } = await this.read(tx, checks, facts, decider);
+      const requestedBy = actorName(call);
+      const now = Date.now();
+      return checks.map((check, i) => {
+        const customer = facts.get(check.customerId) as CustomerFacts;
+        let history = histories.get(check.customerId);
+        if (!history) {
+          history = [];
+          histories.set(check.customerId, history);
+        }
+        const decision = decider.decide({ rules, customer, channel: check.channel, at: check.at, history, optedOut: optedOut[i] !== null });
+        const madeAt = decision.result === 'ALLOW' ? check.at : decision.result === 'DEFER' ? decision.notBefore : undefined;
+        if (madeAt) history.push({ channel: check.channel, at: madeAt, outcome: 'sent' });
+        const record = newDecision(check, customer, decision, optedOut[i], requestedBy, now, this.reservationTtlMs);
+        return { ...record, id: '', reservationExpiresAt: null };
+      });
+    });
+  }
+
   async get(id: string): Promise<DecisionRecord> {
     const [row] = await sql<DecisionRow>(this.orm.em.fork() as EntityManager, `SELECT ${DECISION_COLUMNS} FROM compliance_decisions d WHERE d.id = ?`, [id]);
     if (!row) throw NotFoundError.resource('decision', id);
@@ -109,6 +128,29 @@ export class DecisionStore {
       this.parsed.set(key, rule);
     }
     return rule;
+  }
+
+  /**
+   * What deciding the checks reads, in two statements: the customers' locks with the rules
+   * active for them, then what the locks guard (guarded).
+   */
+  private async read(
+    tx: SqlTransaction,
+    checks: ContactCheck[],
+    facts: Map<string, CustomerFacts>,
+    decider: Decider,
+  ): Promise<{ rules: Rule[]; earlier: Map<string, DecisionRecord>; histories: Map<string, PastContact[]>; optedOut: (string | null)[] }> {
+    const customerIds = [...new Set(checks.map((c) => c.customerId))];
+    const countries = new Set<string>();
+    const regions = new Set<string>();
+    for (const f of facts.values()) {
+      if (!f.countryCode) continue;
+      countries.add(f.countryCode);
+      if (f.regionCode) regions.add(`${f.countryCode}-${f.regionCode}`);
+    }
+    const ruleRows = await this.rules.lockCustomersAndReadActive(tx, { countries: [...countries], regions: [...regions], customerIds });
+    const rules = ruleRows.map((row) => this.ruleOf(row, decider));
+    return { rules, ...(await this.guarded(tx, customerIds, checks, decider.lookbackDays(rules))) };
   }
 
   /**

@@ -1025,10 +1025,13 @@ export const ComplianceServiceService = {
     responseDeserialize: (value: Buffer): GetDecisionResponse => GetDecisionResponse.decode(value),
   },
   /**
-   * Decides a sequence of proposed contacts with one customer as CheckContact would, as if each
-   * contact allowed before it in the sequence had been made (an ALLOW at its proposed time, a
-   * DEFER at its not_before_time), so caps and cool-downs count them. Stores, reserves and
-   * audits nothing: for dry runs of a schedule.
+   * Decides a sequence of proposed contacts with one customer as CheckContact would (the same
+   * facts, active rules, contact history with live reservations, opt-outs), as if each contact
+   * allowed before it in the sequence had been made: an ALLOW at its proposed time, a DEFER at
+   * its not_before_time, each counted as a reservation is, with outcome "sent". So frequency
+   * caps count them; a conversation cool-down does not start from them (it follows an answered
+   * or replied contact, an outcome a dry run cannot know), unless its rule lists "sent".
+   * Stores, reserves and audits nothing: for dry runs of a schedule.
    */
   simulateContacts: {
     path: "/escalation.compliance.v1.ComplianceService/SimulateContacts" as const,
@@ -1053,10 +1056,13 @@ export interface ComplianceServiceServer extends UntypedServiceImplementation {
   /** A stored decision with its inputs and the rule versions it used. */
   getDecision: handleUnaryCall<GetDecisionRequest, GetDecisionResponse>;
   /**
-   * Decides a sequence of proposed contacts with one customer as CheckContact would, as if each
-   * contact allowed before it in the sequence had been made (an ALLOW at its proposed time, a
-   * DEFER at its not_before_time), so caps and cool-downs count them. Stores, reserves and
-   * audits nothing: for dry runs of a schedule.
+   * Decides a sequence of proposed contacts with one customer as CheckContact would (the same
+   * facts, active rules, contact history with live reservations, opt-outs), as if each contact
+   * allowed before it in the sequence had been made: an ALLOW at its proposed time, a DEFER at
+   * its not_before_time, each counted as a reservation is, with outcome "sent". So frequency
+   * caps count them; a conversation cool-down does not start from them (it follows an answered
+   * or replied contact, an outcome a dry run cannot know), unless its rule lists "sent".
+   * Stores, reserves and audits nothing: for dry runs of a schedule.
    */
   simulateContacts: handleUnaryCall<SimulateContactsRequest, SimulateContactsResponse>;
 }
@@ -1127,10 +1133,13 @@ export interface ComplianceServiceClient extends Client {
     callback: (error: ServiceError | null, response: GetDecisionResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Decides a sequence of proposed contacts with one customer as CheckContact would, as if each
-   * contact allowed before it in the sequence had been made (an ALLOW at its proposed time, a
-   * DEFER at its not_before_time), so caps and cool-downs count them. Stores, reserves and
-   * audits nothing: for dry runs of a schedule.
+   * Decides a sequence of proposed contacts with one customer as CheckContact would (the same
+   * facts, active rules, contact history with live reservations, opt-outs), as if each contact
+   * allowed before it in the sequence had been made: an ALLOW at its proposed time, a DEFER at
+   * its not_before_time, each counted as a reservation is, with outcome "sent". So frequency
+   * caps count them; a conversation cool-down does not start from them (it follows an answered
+   * or replied contact, an outcome a dry run cannot know), unless its rule lists "sent".
+   * Stores, reserves and audits nothing: for dry runs of a schedule.
    */
   simulateContacts(
     request: SimulateContactsRequest,
