@@ -1,21 +1,15 @@
 import { decodePageToken, filterFingerprint, pageSize, paginate, type AsyncService } from '@cec/grpc';
-import { InvalidArgumentError, Violations } from '@cec/errors';
+import { Violations } from '@cec/errors';
 import type { campaignsV1 } from '@cec/proto';
 import { enumList, optionalUuid, requireUuid, text } from '@cec/validation';
 import type { CampaignsDeps } from '../campaigns-config';
-import { checkCampaignFields, checkInvoiceIds } from '../domain/campaign';
-import { anchorDueDate, campaignableInvoices } from '../domain/campaign-invoices';
 import type { CampaignAction } from '../domain/campaign-state';
-import { PRESETS, presetByName, presetDrafts, presetTemplateNames } from '../domain/presets';
-import { templateIdsOf, validateSteps, type StepDraft } from '../domain/step';
+import { PRESETS } from '../domain/presets';
 import { CampaignStore } from '../store/campaign-store';
-import { activeTemplatesNamed, templatesByIds } from '../store/campaign-templates';
-import { lookUpInvoices, type InvoicePeers } from './campaign-invoice-lookup';
-import { campaignToProto, presetToProto, stepDraftsFromProto, timestampKey } from './campaign-messages';
+import type { InvoicePeers } from './campaign-invoice-lookup';
+import { checkCampaign, readCampaignRequest } from './campaign-draft';
+import { campaignToProto, presetToProto, timestampKey } from './campaign-messages';
 import { campaignStatuses, riskLevels } from './enums';
-
-/** The language preset templates resolve in: the customers service keeps no language per customer yet. */
-const DEFAULT_LANGUAGE = 'en';
 
 /** escalation.campaigns.v1.CampaignService. */
 export function campaignService(deps: CampaignsDeps): AsyncService<campaignsV1.CampaignServiceServer> {
@@ -29,52 +23,16 @@ export function campaignHandlers(store: CampaignStore, peers: InvoicePeers): Asy
 
   return {
     async createCampaign(request, context) {
-      if (!request.campaign) throw InvalidArgumentError.field('campaign', 'is required');
-      const c = request.campaign;
       const v = new Violations();
       const requestId = optionalUuid(v, 'request_id', request.requestId);
-      const customerId = requireUuid(v, 'campaign.customer_id', c.customerId);
-      const fields = checkCampaignFields(v, c);
-      const invoiceIds = checkInvoiceIds(v, c.invoiceIds);
-      const preset = request.preset ? presetByName(request.preset) : undefined;
-      let drafts: StepDraft[] | undefined;
-      if (request.preset) {
-        if (!preset) v.add('preset', `no preset is named "${request.preset.slice(0, 64)}": the presets are ${PRESETS.map((p) => p.name).join(', ')}`);
-        if (c.steps.length) v.add('preset', 'give either campaign.steps or a preset, not both');
-      } else {
-        drafts = stepDraftsFromProto(c.steps, v);
-      }
+      const read = readCampaignRequest(request.campaign, request.preset, v);
       // A retry of a create that committed returns it, whatever changed since (templates, invoices).
       if (requestId && !v.any) {
         const earlier = await store.findByRequestId(requestId);
         if (earlier) return { campaign: campaignToProto(earlier) };
       }
-      // The templates the steps name are checked with everything else, so every problem is named at once.
-      const steps = drafts ? validateSteps(drafts, await templatesByIds(store.reader(), templateIdsOf(drafts)), v) : [];
-      v.throwIfAny();
-
-      const invoices = campaignableInvoices(customerId, invoiceIds, await lookUpInvoices(peers, customerId, invoiceIds));
-      let presetSteps = steps;
-      if (preset) {
-        const candidates = await activeTemplatesNamed(store.reader(), presetTemplateNames(preset), [...new Set([DEFAULT_LANGUAGE, 'en'])]);
-        const check = new Violations();
-        presetSteps = validateSteps(presetDrafts(preset, candidates, DEFAULT_LANGUAGE), new Map(candidates.map((t) => [t.id, t])), check);
-        check.throwIfAny();
-      }
-      const created = await store.create(
-        {
-          customerId,
-          name: fields.name,
-          description: fields.description,
-          steps: presetSteps,
-          invoiceIds,
-          preset: preset?.name ?? null,
-          anchorDueDate: anchorDueDate(invoices),
-          start: request.start,
-        },
-        requestId,
-        context,
-      );
+      const { invoices: _invoices, ...checked } = await checkCampaign(store, peers, read, v);
+      const created = await store.create({ ...checked, start: request.start }, requestId, context);
       return { campaign: campaignToProto(created) };
     },
 
