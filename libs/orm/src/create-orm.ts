@@ -10,15 +10,29 @@ export interface OrmOptions {
   poolMax?: number;
   /** application_name seen in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * The sessions' statement_timeout, a server-side backstop for statements that no call
+   * limits (default 300000: 5 minutes; 0: none). A call's statements stop at its deadline
+   * anyway (the client-side cancel; in a transaction `SET LOCAL statement_timeout`, which
+   * overrides this): the backstop only ends a statement whose cancel never came (this process
+   * died or hung, the cancel's connection failed) or one run for no call at all.
+   */
+  statementTimeoutMs?: number;
 }
+
+/** createOrm's default statement_timeout: far beyond any call's deadline. */
+export const STATEMENT_TIMEOUT_BACKSTOP_MS = 300_000;
 
 /**
  * MikroORM over tables that database/ migrations created: it never creates or alters
  * schema, never creates the database, and every connection works in UTC, so current_date
- * (due dates, days overdue) means the same day on every replica.
+ * (due dates, days overdue) means the same day on every replica. Every session has a
+ * statement_timeout backstop (OrmOptions.statementTimeoutMs), set with the connection's
+ * startup options: no extra round trip.
  */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   const poolMax = options.poolMax ?? 10;
+  const statementTimeoutMs = Math.max(0, Math.floor(options.statementTimeoutMs ?? STATEMENT_TIMEOUT_BACKSTOP_MS));
   const config: Options = {
     clientUrl: options.url,
     entities: options.entities,
@@ -28,7 +42,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     debug: false,
     pool: { min: 0, max: poolMax },
     driverOptions: {
-      connection: { options: '-c TimeZone=UTC', application_name: options.applicationName ?? 'client-escalation-calls' },
+      connection: { options: `-c TimeZone=UTC -c statement_timeout=${statementTimeoutMs}`, application_name: options.applicationName ?? 'client-escalation-calls' },
     },
     discovery: { warnWhenNoEntities: true },
   };

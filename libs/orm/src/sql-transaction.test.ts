@@ -51,11 +51,11 @@ describe('inSqlTransaction', () => {
     expect(Number(seen.timeout)).toBeLessThanOrEqual(60_000);
     expect(seen.open).toBe(false); // now() is the transaction's start, so BEGIN came first
     expect(await agents('sql-tx-commit')).toBe('1');
-    // Both connections of the pool: no transaction left open, no statement_timeout left set.
+    // Both connections of the pool: no transaction left open, the session's statement_timeout (createOrm's backstop) back.
     const after = await Promise.all(
       [0, 1].map(() => inSqlTransaction(orm, call(), (tx) => sql<{ timeout: string }>(tx, "SELECT current_setting('statement_timeout') AS timeout"))),
     );
-    expect(after.map((rows) => rows[0].timeout)).toEqual(['0', '0']);
+    expect(after.map((rows) => rows[0].timeout)).toEqual(['5min', '5min']);
   });
 
   it('rolls back everything when the work fails, and the connection serves the next call', async () => {
