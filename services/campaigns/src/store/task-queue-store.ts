@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { CallContext } from '@cec/context';
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@cec/errors';
-import { auditEventsPayload, inSqlTransaction, type SqlTransaction } from '@cec/orm';
+import { auditEventsPayload, inSqlTransaction, runStatement, type SqlTransaction } from '@cec/orm';
 import { AGENT_TASK_TYPES, claimTypes, type AgentType } from '../domain/agent';
 import type { RandomSource } from '../domain/backoff';
 import { TASK_CHANNEL, TASK_TYPES, type ContactStatus, type TaskType } from '../domain/contact';
@@ -173,13 +173,32 @@ SELECT true AS completed_now, ${taskColumns('d')} FROM done d LEFT JOIN audit ON
 UNION ALL
 SELECT false, ${taskColumns('c')} FROM cur c WHERE NOT EXISTS (SELECT 1 FROM done)`;
 
-const EXTEND = `UPDATE tasks t SET status = 'in_progress', lease_expires_at = now() + $2::int * interval '1 millisecond',
-  started_at = COALESCE(t.started_at, now()) WHERE t.id = $1 RETURNING ${TASK_COLUMNS}`;
+/**
+ * The extension, in one statement: the task's row locked (`cur`), and when the agent holds it
+ * the lease renewed (assigned -> in_progress). Answers one row: the extended task
+ * (extended_now), or the locked task unchanged, for holderDecision to say why; or none.
+ *   $1 task id, $2 lease ms, $3 agent id
+ */
+const EXTEND = `
+WITH cur AS (
+  SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.id = $1 FOR NO KEY UPDATE
+), ext AS (
+  UPDATE tasks t
+     SET status = 'in_progress', lease_expires_at = now() + $2::int * interval '1 millisecond', started_at = COALESCE(t.started_at, now())
+    FROM cur
+   WHERE t.id = cur.id AND cur.status = ANY(${textArray(HELD_STATUSES)}) AND cur.agent_id = $3::uuid
+  RETURNING ${TASK_COLUMNS}
+)
+SELECT true AS extended_now, ${taskColumns('e')} FROM ext e
+UNION ALL
+SELECT false, ${taskColumns('c')} FROM cur c WHERE NOT EXISTS (SELECT 1 FROM ext)`;
 
 /**
  * The queue's moves: claims with leases, extensions, completion, failure and cancellation.
- * Plain-SQL transactions (inSqlTransaction): they are the hot path, and each is a few
- * statements on rows locked in a fixed order (the agent, then its tasks; or one task).
+ * The hot ones (claim, extend, complete) are one statement each, run on its own in autocommit
+ * (runStatement: one round trip; the statement is atomic by itself, under the call's deadline,
+ * UNKNOWN when the connection breaks during it). Failure and cancellation are plain-SQL
+ * transactions (inSqlTransaction) of a few statements on one locked task.
  */
 export class TaskQueueStore {
   constructor(
@@ -189,20 +208,26 @@ export class TaskQueueStore {
 
   /**
    * Claims up to maxTasks for the agent within its capacity; NOT_FOUND for an unknown agent,
-   * INVALID_ARGUMENT for types it does not do. One statement (CLAIM), run again in the rare
-   * case that a change of the agent's row committed while it waited for the row's lock: three
-   * round trips with BEGIN (and the deadline) and COMMIT, four then.
+   * INVALID_ARGUMENT for types it does not do. One statement (CLAIM) in autocommit: one round
+   * trip. In the rare case that a change of the agent's row committed while it waited for the
+   * row's lock, that statement changed nothing and released the lock as it ended: the claim
+   * runs again in a transaction (BEGIN, CLAIM, COMMIT), whose lock is held to its end: when
+   * the row changed again in between, the run after that is under the lock, in a fresh snapshot.
    */
   async claim(request: ClaimRequest, call: CallContext): Promise<TaskRecord[]> {
     const params = [request.agentId, [...new Set(request.types)], request.maxTasks, request.leaseMs, call.actor.type, call.actor.id, call.requestId];
-    const rows = await inSqlTransaction(this.orm, call, async (tx) => {
-      for (let run = 1; ; run += 1) {
-        const answer = (await tx.run(CLAIM, params)) as ClaimRow[];
-        if (!answer.length || !answer[0].types_valid || answer[0].snapshot_fresh) return answer;
-        // Under the lock now, nobody else changes the row: the second run's snapshot is fresh.
-        if (run === 2) throw new AbortedError(`agent ${request.agentId} changed twice during one claim; retry the call`);
-      }
-    });
+    const settled = (answer: ClaimRow[]) => !answer.length || !answer[0].types_valid || answer[0].snapshot_fresh;
+    let rows = await runStatement<ClaimRow>(this.orm, call, CLAIM, params);
+    if (!settled(rows)) {
+      rows = await inSqlTransaction(this.orm, call, async (tx) => {
+        for (let run = 1; ; run += 1) {
+          const answer = (await tx.run(CLAIM, params)) as ClaimRow[];
+          if (settled(answer)) return answer;
+          // Under the lock now, nobody else changes the row: the second run's snapshot is fresh.
+          if (run === 2) throw new AbortedError(`agent ${request.agentId} changed twice during one claim; retry the call`);
+        }
+      });
+    }
     if (!rows.length) throw NotFoundError.resource('agent', request.agentId);
     if (!rows[0].types_valid) {
       const { problems } = claimTypes(rows[0].agent_type, request.types);
@@ -211,21 +236,20 @@ export class TaskQueueStore {
     return rows.flatMap((row) => (row.id === null ? [] : [taskOf(row)]));
   }
 
-  /** The holder keeps the task for leaseMs from now (assigned -> in_progress). */
+  /** The holder keeps the task for leaseMs from now (assigned -> in_progress). One statement (EXTEND) in autocommit. */
   async extend(taskId: string, agentId: string, leaseMs: number, call: CallContext): Promise<TaskRecord> {
-    return inSqlTransaction(this.orm, call, async (tx) => {
-      const task = await this.locked(tx, taskId);
-      this.decide(holderDecision(stateOf(task), agentId, 'extend'));
-      const [row] = (await tx.run(EXTEND, [taskId, leaseMs])) as TaskRow[];
-      return taskOf(row);
-    });
+    const [row] = await runStatement<TaskRow & { extended_now: boolean }>(this.orm, call, EXTEND, [taskId, leaseMs, agentId]);
+    if (!row) throw NotFoundError.resource('task', taskId);
+    if (row.extended_now) return taskOf(row);
+    this.decide(holderDecision(stateOf(row), agentId, 'extend'));
+    throw new Error(`task ${taskId}: held by agent ${agentId}, yet its lease was not extended`);
   }
 
   /**
    * The holder completes the task: a contact task's attempt (and its outbox messages) is
    * recorded in the same transaction, and the task keeps the attempt's id. Completing again
-   * (the same agent) returns the task as the first completion left it. One statement (COMPLETE):
-   * three round trips with BEGIN (and the deadline) and COMMIT, the row lock held for one.
+   * (the same agent) returns the task as the first completion left it. One statement (COMPLETE)
+   * in autocommit: one round trip, the row lock held while it runs.
    */
   async complete(taskId: string, agentId: string, result: TaskResult, call: CallContext): Promise<TaskRecord> {
     const status = result.contact_status;
@@ -240,24 +264,19 @@ export class TaskQueueStore {
         details: { request_id: call.requestId, agent_id: agentId, contact_status: status ?? null, outcome: result.outcome ?? null, contact_attempt_id: attemptId },
       },
     ]);
-    const [row] = await inSqlTransaction(
-      this.orm,
-      call,
-      async (tx) =>
-        (await tx.run(COMPLETE, [
-          taskId,
-          agentId,
-          JSON.stringify(stored),
-          attemptId,
-          typesFitting(status),
-          status ?? null,
-          result.duration_seconds ?? null,
-          result.outcome ?? null,
-          JSON.stringify(attemptMetadata(result)),
-          actorName(call.actor),
-          event,
-        ])) as (TaskRow & { completed_now: boolean })[],
-    );
+    const [row] = await runStatement<TaskRow & { completed_now: boolean }>(this.orm, call, COMPLETE, [
+      taskId,
+      agentId,
+      JSON.stringify(stored),
+      attemptId,
+      typesFitting(status),
+      status ?? null,
+      result.duration_seconds ?? null,
+      result.outcome ?? null,
+      JSON.stringify(attemptMetadata(result)),
+      actorName(call.actor),
+      event,
+    ]);
     if (!row) throw NotFoundError.resource('task', taskId);
     if (row.completed_now || this.decide(holderDecision(stateOf(row), agentId, 'complete')) === 'replay') return taskOf(row);
     // The agent holds the task: the only reason left is a contact status that does not fit its type.
