@@ -53,6 +53,9 @@ export const PRESETS: readonly CampaignPreset[] = deepFreeze([
   },
 ]);
 
+/** The language preset templates resolve in: the customers service keeps no language per customer yet. */
+export const PRESET_LANGUAGE = 'en';
+
 export function presetByName(name: string): CampaignPreset | undefined {
   return PRESETS.find((p) => p.name === name);
 }

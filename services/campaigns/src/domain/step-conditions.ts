@@ -11,17 +11,9 @@ import type { StepConditions } from './step';
  * - risk levels: the customer's level today is one of them (an unknown level is not).
  */
 export function unmetCondition(conditions: StepConditions, figures: CampaignFigures): string | null {
-  const minimums = Object.entries(conditions.minAmountOverdue);
-  if (minimums.length) {
-    const owed = Object.entries(figures.overdue);
-    const meets = owed.some(([currency, amount]) => {
-      const min = conditions.minAmountOverdue[currency];
-      return min === undefined ? decimal(amount).gt(0) : decimal(amount).gte(min);
-    });
-    if (!meets) {
-      const wanted = describeAmounts(conditions.minAmountOverdue);
-      return `less is overdue (${owed.length ? describeAmounts(figures.overdue) : 'nothing'}) than the step's minimum (${wanted})`;
-    }
+  if (Object.keys(conditions.minAmountOverdue).length && !meetsMinimumOverdue(conditions.minAmountOverdue, figures.overdue)) {
+    const wanted = describeAmounts(conditions.minAmountOverdue);
+    return `less is overdue (${Object.keys(figures.overdue).length ? describeAmounts(figures.overdue) : 'nothing'}) than the step's minimum (${wanted})`;
   }
   if (conditions.minDaysOverdue !== null && figures.daysOverdue < conditions.minDaysOverdue) {
     return `${figures.daysOverdue} days overdue, the step needs ${conditions.minDaysOverdue}`;
@@ -30,4 +22,17 @@ export function unmetCondition(conditions: StepConditions, figures: CampaignFigu
     return `risk level ${figures.riskLevel ?? 'unknown'} is not one of ${conditions.riskLevels.join(', ')}`;
   }
   return null;
+}
+
+/**
+ * Whether what is overdue (currency -> decimal string) meets the minimums (currency -> decimal
+ * string): some currency owed past due meets its minimum, and a currency without a minimum meets
+ * it with any amount above zero. Amounts are never added across currencies. With no minimum at
+ * all, any amount above zero in any currency meets it.
+ */
+export function meetsMinimumOverdue(minimums: Readonly<Record<string, string>>, overdue: Readonly<Record<string, string>>): boolean {
+  return Object.entries(overdue).some(([currency, amount]) => {
+    const min = minimums[currency];
+    return min === undefined ? decimal(amount).gt(0) : decimal(amount).gte(min);
+  });
 }

@@ -185,24 +185,35 @@ function templateFor(
   return { id: t.id, name: t.name, version: t.version };
 }
 
+/**
+ * Minimum amounts per currency (a step's min_amount_overdue, the enrolment policy's
+ * min_overdue_amounts): at most 20, one per ISO 4217 currency, each a decimal string with at
+ * most the currency's minor digits (zero allowed). Returns currency -> amount for the good ones.
+ */
+export function checkMinimumAmounts(v: Violations, field: string, amounts: readonly MoneyInput[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (amounts.length > MAX_AMOUNT_CONDITIONS) {
+    v.add(field, `takes at most ${MAX_AMOUNT_CONDITIONS} amounts (one per currency), got ${amounts.length}`);
+    return out;
+  }
+  const seen = new Set<string>();
+  amounts.forEach((money, j) => {
+    const f = `${field}[${j}]`;
+    const code = money.currencyCode;
+    if (!isCurrencyCode(code)) v.add(`${f}.currency_code`, `must be an ISO 4217 currency code such as USD, got "${code.slice(0, 16)}"`);
+    else if (seen.has(code)) v.add(`${f}.currency_code`, `${code} is given twice: one minimum per currency`);
+    const problem = amountProblem(money.amount, code);
+    if (problem) v.add(`${f}.amount`, problem);
+    if (!problem && isCurrencyCode(code) && !seen.has(code)) out[code] = money.amount;
+    seen.add(code);
+  });
+  return out;
+}
+
 function checkConditions(v: Violations, field: string, conditions: StepDraft['conditions']): StepConditions {
   const out: StepConditions = { minAmountOverdue: {}, minDaysOverdue: null, riskLevels: [] };
   if (!conditions) return out;
-  if (conditions.minAmountOverdue.length > MAX_AMOUNT_CONDITIONS) {
-    v.add(`${field}.min_amount_overdue`, `takes at most ${MAX_AMOUNT_CONDITIONS} amounts (one per currency), got ${conditions.minAmountOverdue.length}`);
-  } else {
-    const seen = new Set<string>();
-    conditions.minAmountOverdue.forEach((money, j) => {
-      const f = `${field}.min_amount_overdue[${j}]`;
-      const code = money.currencyCode;
-      if (!isCurrencyCode(code)) v.add(`${f}.currency_code`, `must be an ISO 4217 currency code such as USD, got "${code.slice(0, 16)}"`);
-      else if (seen.has(code)) v.add(`${f}.currency_code`, `${code} is given twice: one minimum per currency`);
-      const problem = amountProblem(money.amount, code);
-      if (problem) v.add(`${f}.amount`, problem);
-      if (!problem && isCurrencyCode(code) && !seen.has(code)) out.minAmountOverdue[code] = money.amount;
-      seen.add(code);
-    });
-  }
+  out.minAmountOverdue = checkMinimumAmounts(v, `${field}.min_amount_overdue`, conditions.minAmountOverdue);
   if (!Number.isInteger(conditions.minDaysOverdue) || conditions.minDaysOverdue < 0 || conditions.minDaysOverdue > MAX_DELAY_DAYS) {
     v.add(`${field}.min_days_overdue`, `must be between 0 and ${MAX_DELAY_DAYS}, got ${conditions.minDaysOverdue}`);
   } else if (conditions.minDaysOverdue > 0) {

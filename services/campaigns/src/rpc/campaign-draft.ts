@@ -3,10 +3,10 @@ import type { campaignsV1 } from '@cec/proto';
 import { requireUuid } from '@cec/validation';
 import { checkCampaignFields, checkInvoiceIds, type CampaignFields } from '../domain/campaign';
 import { anchorDueDate, campaignableInvoices, type InvoiceFacts } from '../domain/campaign-invoices';
-import { PRESETS, presetByName, presetDrafts, presetTemplateNames, type CampaignPreset } from '../domain/presets';
+import { PRESETS, presetByName, type CampaignPreset } from '../domain/presets';
 import { templateIdsOf, validateSteps, type StepDraft } from '../domain/step';
 import type { CampaignStore, NewCampaign } from '../store/campaign-store';
-import { activeTemplatesNamed, templatesByIds } from '../store/campaign-templates';
+import { resolvePresetSteps, templatesByIds } from '../store/campaign-templates';
 import { lookUpInvoices, type InvoicePeers } from './campaign-invoice-lookup';
 import { stepDraftsFromProto } from './campaign-messages';
 
@@ -14,9 +14,6 @@ import { stepDraftsFromProto } from './campaign-messages';
  * A campaign as CreateCampaign takes it (campaign + steps, or campaign + preset), checked the one
  * way: CreateCampaign makes it, SimulateCampaign plays it through without making it.
  */
-
-/** The language preset templates resolve in: the customers service keeps no language per customer yet. */
-const DEFAULT_LANGUAGE = 'en';
 
 /** The request's own fields, read without I/O (their problems are in the Violations). */
 export interface CampaignRequest {
@@ -59,13 +56,8 @@ export async function checkCampaign(store: CampaignStore, peers: InvoicePeers, r
   v.throwIfAny();
 
   const invoices = campaignableInvoices(customerId, invoiceIds, await lookUpInvoices(peers, customerId, invoiceIds));
-  let presetSteps = steps;
-  if (preset) {
-    const candidates = await activeTemplatesNamed(store.reader(), presetTemplateNames(preset), [...new Set([DEFAULT_LANGUAGE, 'en'])]);
-    const check = new Violations();
-    presetSteps = validateSteps(presetDrafts(preset, candidates, DEFAULT_LANGUAGE), new Map(candidates.map((t) => [t.id, t])), check);
-    check.throwIfAny();
-  }
+  // The preset's templates resolved as auto-enrolment resolves them (store/campaign-templates.ts).
+  const presetSteps = preset ? await resolvePresetSteps(store.reader(), preset) : steps;
   return {
     customerId,
     name: fields.name,

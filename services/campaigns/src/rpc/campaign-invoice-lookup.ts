@@ -49,7 +49,7 @@ export async function lookUpInvoices(peers: InvoicePeers, customerId: string, id
   return found;
 }
 
-function facts(invoice: customersV1.Invoice): InvoiceFacts {
+export function facts(invoice: customersV1.Invoice): InvoiceFacts {
   return {
     id: invoice.id,
     customerId: invoice.customerId,

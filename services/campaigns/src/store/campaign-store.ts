@@ -64,12 +64,20 @@ export class CampaignStore {
    * whose invoice has a running campaign already is FAILED_PRECONDITION, and nothing is stored.
    */
   async create(input: NewCampaign, requestId: string | undefined, call: CallContext): Promise<CampaignRecord> {
-    return createOnce({
+    return (await this.createReporting(input, requestId, call)).campaign;
+  }
+
+  /** As create, and whether this call made it (false: a create with the same request id, earlier or concurrent, did). */
+  async createReporting(input: NewCampaign, requestId: string | undefined, call: CallContext): Promise<{ campaign: CampaignRecord; created: boolean }> {
+    let created = false;
+    const campaign = await createOnce({
       requestId,
       find: (id) => this.findByRequestId(id),
       insert: async () => {
         try {
-          return await this.insert(input, requestId, call);
+          const record = await this.insert(input, requestId, call);
+          created = true;
+          return record;
         } catch (error) {
           if (isOneRunningViolation(error)) throw await this.runningConflict(input.customerId, input.invoiceIds, null);
           throw error;
@@ -77,6 +85,7 @@ export class CampaignStore {
       },
       raceConstraints: ['campaigns_request_id_key'],
     });
+    return { campaign, created };
   }
 
   private insert(input: NewCampaign, requestId: string | undefined, call: CallContext): Promise<CampaignRecord> {

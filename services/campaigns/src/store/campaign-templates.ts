@@ -1,6 +1,8 @@
+import { Violations } from '@cec/errors';
 import { sql, type SqlTarget } from '@cec/orm';
 import type { Channel } from '../domain/contact';
-import type { TemplateFacts } from '../domain/step';
+import { PRESET_LANGUAGE, presetDrafts, presetTemplateNames, type CampaignPreset } from '../domain/presets';
+import { validateSteps, type EscalationStep, type TemplateFacts } from '../domain/step';
 
 interface TemplateFactsRow {
   id: string;
@@ -31,4 +33,17 @@ export async function activeTemplatesNamed(em: SqlTarget, names: readonly string
     [names, languages],
   );
   return rows.map(facts);
+}
+
+/**
+ * A preset's steps with each template name resolved to its latest active version in `language`,
+ * else in English (what CreateCampaign with a preset stores, and what auto-enrolment uses). A
+ * template with no active version is FAILED_PRECONDITION naming each one.
+ */
+export async function resolvePresetSteps(em: SqlTarget, preset: CampaignPreset, language = PRESET_LANGUAGE): Promise<EscalationStep[]> {
+  const candidates = await activeTemplatesNamed(em, presetTemplateNames(preset), [...new Set([language, 'en'])]);
+  const check = new Violations();
+  const steps = validateSteps(presetDrafts(preset, candidates, language), new Map(candidates.map((t) => [t.id, t])), check);
+  check.throwIfAny();
+  return steps;
 }
