@@ -7,8 +7,11 @@
  *
  * Settings: BENCH_SECONDS (measured seconds per server and mode, default 10), BENCH_ROUNDS (2),
  * BENCH_WARMUP_SECONDS (2), BENCH_AGENTS (10), BENCH_TASKS (tasks seeded, 150000),
- * BENCH_CUSTOMERS (2000), DATABASE_URL (use that server instead of an embedded one).
+ * BENCH_CUSTOMERS (2000), DATABASE_URL (use that server instead of an embedded one),
+ * BENCH_CPU_PROF (a folder: both servers write V8 CPU profiles there, summarised per mode at
+ * the end over the measured windows; profiled figures are slower, not comparable).
  */
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { Client } from 'pg';
@@ -18,6 +21,7 @@ import { createBenchDatabase, seed as seedCustomers } from '../customers/databas
 import { percentile } from '../customers/load';
 import { startTs, waitUntilReady } from '../customers/processes';
 import { runMain } from '../common/cleanup';
+import { formatProfile, newestProfile, summariseProfile, type ProfileWindow } from '../common/cpu-profile';
 import { envNumber } from '../common/env';
 import { isServing, unary } from '../common/grpc';
 
@@ -30,6 +34,8 @@ const TASKS = envNumber('BENCH_TASKS', 150_000, 1000);
 const CUSTOMERS = envNumber('BENCH_CUSTOMERS', 2000, 10);
 const GOAL = 0.7;
 const LEASE = { seconds: '300', nanos: 0 };
+const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 const log = (line: string) => console.error(`[bench:campaigns] ${line}`);
 
@@ -81,12 +87,14 @@ interface Run {
   completes: number[];
   errors: Map<string, number>;
   empty: number;
+  /** The measured window, in the clock of the servers' CPU profiles. */
+  window: ProfileWindow;
 }
 
 /** AGENTS loops, each claim → complete; a cycle belongs to the window when its last completion ends inside it. */
 async function measure(client: TaskClient, agents: string[], batch: number): Promise<Run> {
   let phase: 'warmup' | 'measure' | 'done' = 'warmup';
-  const run: Run = { tasks: 0, seconds: 0, claims: [], completes: [], errors: new Map(), empty: 0 };
+  const run: Run = { tasks: 0, seconds: 0, claims: [], completes: [], errors: new Map(), empty: 0, window: { startUs: 0, endUs: 0 } };
   const note = (error: unknown) => {
     const kind = (error as { details?: string }).details ?? String(error);
     run.errors.set(kind, (run.errors.get(kind) ?? 0) + 1);
@@ -123,9 +131,11 @@ async function measure(client: TaskClient, agents: string[], batch: number): Pro
   const loops = agents.map(loop);
   await new Promise((r) => setTimeout(r, WARMUP * 1000));
   phase = 'measure';
+  run.window.startUs = nowUs();
   const t0 = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / ROUNDS));
   phase = 'done';
+  run.window.endUs = nowUs();
   run.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await Promise.all(loops);
   return run;
@@ -151,9 +161,16 @@ runMain('[bench:campaigns]', interrupted, async (cleanup) => {
   await seedCustomers(db.url, CUSTOMERS);
   const agents = await seedQueue(db.url);
 
+  const profArgs = (name: string): string[] => {
+    if (!CPU_PROF) return [];
+    const dir = join(CPU_PROF, name);
+    mkdirSync(dir, { recursive: true });
+    return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  };
   let baselinePort = 0;
   const baselineChild = startTs('baseline server', join(ROOT, 'bench', 'campaigns', 'baseline-server.ts'), {
     cwd: ROOT,
+    nodeArgs: profArgs('baseline'),
     env: { ...process.env, BASELINE_DATABASE_URL: withUser(db.url, 'campaigns_svc', process.env.CAMPAIGNS_DB_PASSWORD || undefined), BASELINE_PORT: '0' },
     onLine: (line) => {
       if (line.startsWith('{"ready"')) baselinePort = (JSON.parse(line) as { port: number }).port;
@@ -163,6 +180,7 @@ runMain('[bench:campaigns]', interrupted, async (cleanup) => {
   const servicePort = await freePort();
   const serviceChild = startTs('campaigns service', join(ROOT, 'services', 'campaigns', 'src', 'main.ts'), {
     cwd: ROOT,
+    nodeArgs: profArgs('service'),
     env: {
       ...process.env,
       DATABASE_URL: db.url,
@@ -190,6 +208,7 @@ runMain('[bench:campaigns]', interrupted, async (cleanup) => {
 
   const lines: string[] = [];
   const verdicts: boolean[] = [];
+  const profiled: { mode: string; server: 'baseline' | 'service'; windows: ProfileWindow[]; tasks: number }[] = [];
   lines.push('mode          server     tasks/s  ClaimTasks p50/p99 ms  CompleteTask p50/p99 ms  errors  rounds tasks/s');
   for (const [mode, batch] of [['one at a time', 1], ['batches of 10', 10]] as const) {
     const runs: Record<'baseline' | 'service', Run[]> = { baseline: [], service: [] };
@@ -204,6 +223,9 @@ runMain('[bench:campaigns]', interrupted, async (cleanup) => {
     }
     const b = summarise(runs.baseline);
     const s = summarise(runs.service);
+    for (const server of ['service', 'baseline'] as const) {
+      profiled.push({ mode, server, windows: runs[server].map((r) => r.window), tasks: (server === 'service' ? s : b).tasks });
+    }
     for (const [name, x] of [['baseline', b], ['service', s]] as const) {
       lines.push(
         `${(name === 'baseline' ? mode : '').padEnd(14)}${name.padEnd(9)}${fmt(x.rate).padStart(9)}  ${`${fmt(x.claimP50, 2)} / ${fmt(x.claimP99, 2)}`.padStart(21)}  ${`${fmt(x.completeP50, 2)} / ${fmt(x.completeP99, 2)}`.padStart(23)}  ${String(x.errors).padStart(6)}  ${x.rounds.map((v) => fmt(v)).join(' / ')}`,
@@ -232,5 +254,19 @@ runMain('[bench:campaigns]', interrupted, async (cleanup) => {
     `\nchecks: ${fmt(check.completed)} tasks completed, ${fmt(check.attempts)} contact attempts, ${check.reclaimed} claimed twice, ${check.held} still held` +
       (check.completed === check.attempts && check.reclaimed === 0 && check.held === 0 ? ' — exactly once' : ' — MISMATCH'),
   );
+  if (CPU_PROF) {
+    // Profiles are written when the servers exit.
+    await Promise.all([serviceChild.stop(), baselineChild.stop()]);
+    for (const { mode, server, windows, tasks } of profiled) {
+      const file = newestProfile(join(CPU_PROF, server));
+      if (!file) {
+        console.log(`\n(no CPU profile of the ${server} in ${join(CPU_PROF, server)})`);
+        continue;
+      }
+      console.log('');
+      console.log(formatProfile(`${mode}, ${server} (${file})`, summariseProfile(file, windows, ROOT, server === 'service' ? 25 : 12), tasks, 'task'));
+    }
+    console.log('\n(profiled runs are slower: the figures above are not comparable with unprofiled ones)');
+  }
   return check.completed === check.attempts && check.reclaimed === 0 ? 0 : 1;
 });
