@@ -15,7 +15,7 @@
 --
 -- Rollback (run in one transaction; drops the ledger and the policy):
 --   DROP TABLE IF EXISTS campaign_step_runs, enrolment_policy CASCADE;
---   ALTER TABLE campaigns DROP COLUMN engine_run_key, DROP COLUMN engine_lease_owner,
+--   ALTER TABLE campaigns DROP COLUMN engine_run_key, DROP COLUMN engine_fallback_run_key, DROP COLUMN engine_lease_owner,
 --       DROP COLUMN engine_lease_until, DROP COLUMN last_step_at;
 --   DELETE FROM schema_migrations WHERE version = 11;
 
@@ -26,6 +26,9 @@ ALTER TABLE campaigns
     -- The request id of the due step's compliance check and task; kept until the step's outcome
     -- is committed, so a pass run again after a crash repeats the same requests.
     ADD COLUMN engine_run_key uuid,
+    -- The request id of the compliance check of the step's fallback channel (asked when the
+    -- step's own channel is refused), kept like engine_run_key.
+    ADD COLUMN engine_fallback_run_key uuid,
     -- The engine instance (a replica's pass) working on the due step, and until when; another
     -- replica takes the campaign only after the lease ran out.
     ADD COLUMN engine_lease_owner uuid,

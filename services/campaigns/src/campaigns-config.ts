@@ -20,6 +20,18 @@ export const CAMPAIGNS_ENV = {
     default: 1_000,
     desc: 'How often the outbox relay delivers contact attempts to compliance and customers (safe on every replica).',
   }),
+  ENGINE_INTERVAL_MS: intInRange(0, 3_600_000)({
+    default: 5_000,
+    desc: 'How often each replica runs an escalation pass (auto-enrolment, then the due steps); 0: never (passes run only on RunEscalation).',
+  }),
+  ENGINE_BATCH_SIZE: intInRange(1, 1_000)({
+    default: 500,
+    desc: 'Campaigns with a step due taken per batch of a pass (one batch call per peer and one transaction per batch).',
+  }),
+  ENGINE_LEASE_MS: intInRange(2_000, 3_600_000)({
+    default: 60_000,
+    desc: "How long a pass holds the campaigns it took; a pass's calls end by half of it. A campaign whose pass died is taken again after it.",
+  }),
   SENDER_COMPANY: str({
     default: 'Client Escalation Calls',
     desc: 'The company name templates render as {{sender_company}}.',

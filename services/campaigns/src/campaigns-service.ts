@@ -3,6 +3,7 @@ import { campaignsV1 } from '@cec/proto';
 import { defineService } from '@cec/service-runtime';
 import { CAMPAIGNS_CLIENTS, CAMPAIGNS_ENV } from './campaigns-config';
 import { ENTITIES } from './entities';
+import { escalationEngine, startEscalationLoop } from './escalation-engine';
 import { startOutboxRelay } from './outbox-relay';
 import { startLeaseSweeper } from './lease-sweeper';
 import { agentService } from './rpc/agent-service';
@@ -28,7 +29,13 @@ export const campaignsServiceSpec = defineService({
     register(campaignsV1.ContactAttemptServiceService, contactAttemptService(deps)),
     register(campaignsV1.EscalationServiceService, escalationService(deps)),
   ],
-  background: ({ orm, logger, metrics, clients, settings }) => [
+  background: ({ orm, logger, metrics, clients, settings, ...deps }) => [
+    startEscalationLoop(escalationEngine({ orm, logger, metrics, clients, settings, ...deps }), {
+      intervalMs: settings.ENGINE_INTERVAL_MS,
+      batchSize: settings.ENGINE_BATCH_SIZE,
+      leaseMs: settings.ENGINE_LEASE_MS,
+      logger,
+    }),
     startOutboxRelay({ orm, logger, metrics, clients, intervalMs: settings.OUTBOX_RELAY_INTERVAL_MS }),
     startLeaseSweeper(
       { tasks: new TaskSweepStore(orm), agents: new AgentSweepStore(orm, settings.AGENT_OFFLINE_AFTER_MS, settings.AGENT_HEARTBEAT_INTERVAL_MS) },

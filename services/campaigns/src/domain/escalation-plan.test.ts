@@ -1,5 +1,5 @@
 import { campaignFigures, describeAmounts, type InvoiceState } from './campaign-figures';
-import { nextMove, resolveContact, type Verdict } from './escalation-plan';
+import { advanceAfter, nextMove, proposedContactTime, resolveContact, type Verdict } from './escalation-plan';
 import { unmetCondition } from './step-conditions';
 import { nextStepAt, stepDueAt } from './step-timing';
 import type { EscalationStep, StepConditions } from './step';
@@ -145,5 +145,40 @@ describe('resolveContact', () => {
     ['a letter needs no decision', callOrLetter, deny('frequency cap'), undefined, { kind: 'create', channel: 'letter', fellBack: true }],
   ])('%s', (_name, s, primary, fallback, expected) => {
     expect(resolveContact(s, primary, fallback)).toEqual(expected);
+  });
+});
+
+describe('advanceAfter', () => {
+  const figures = campaignFigures([invoice({ balance: '4210.00' })], TODAY, 'low');
+  const at = new Date('2026-12-02T10:30:00Z');
+  const steps = [
+    step({ delayDays: 1 }),
+    step({ delayDays: 40 }),
+    step({ anchor: 'previous_step', delayDays: 3 }),
+    step({ taskType: 'research', channel: null, template: null, anchor: 'previous_step', delayDays: 0 }),
+  ];
+
+  it.each<[string, number, ReturnType<typeof advanceAfter>]>([
+    ['the next step is due later: looked at then', 0, { currentStep: 1, nextStepAt: new Date('2026-12-11T00:00:00Z'), completedOutcome: null }],
+    ['a step counting from the previous one: from when this one was taken', 1, { currentStep: 2, nextStepAt: new Date('2026-12-05T10:30:00Z'), completedOutcome: null }],
+    ['the next step is due already: now (one step per pass)', 2, { currentStep: 3, nextStepAt: at, completedOutcome: null }],
+    ['the last step: the campaign completes with what a team acts on', 3, { currentStep: 4, nextStepAt: null, completedOutcome: 'handed to research, 4,210.00 USD outstanding' }],
+  ])('%s', (_name, taken, expected) => {
+    expect(advanceAfter(steps, taken, '2026-11-01', at, figures)).toEqual(expected);
+  });
+
+  it('a last contact step ends the campaign as exhausted', () => {
+    expect(advanceAfter([step({})], 0, '2026-11-01', at, figures).completedOutcome).toBe('exhausted, 4,210.00 USD outstanding');
+  });
+});
+
+describe('proposedContactTime', () => {
+  const now = new Date('2026-12-02T10:30:00Z');
+  it.each<[string, EscalationStep, Date | null, string]>([
+    ['due in the past: now', step({ delayDays: 1 }), null, '2026-12-02T10:30:00.000Z'],
+    ['due later (a pass that runs early): when it is due', step({ delayDays: 40 }), null, '2026-12-11T00:00:00.000Z'],
+    ['counting from the previous step', step({ anchor: 'previous_step', delayDays: 2 }), new Date('2026-12-01T09:00:00Z'), '2026-12-03T09:00:00.000Z'],
+  ])('%s', (_name, s, lastStepAt, expected) => {
+    expect(proposedContactTime(s, '2026-11-01', lastStepAt, now).toISOString()).toBe(expected);
   });
 });

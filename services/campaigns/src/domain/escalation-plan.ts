@@ -1,6 +1,7 @@
 import { describeAmounts, type CampaignFigures } from './campaign-figures';
 import { complianceGoverns, TASK_CHANNEL, type Channel } from './contact';
 import { unmetCondition } from './step-conditions';
+import { nextStepAt, stepDueAt } from './step-timing';
 import type { EscalationStep } from './step';
 
 /** What the escalation engine does with a campaign whose step is due: pure decisions, no I/O. */
@@ -69,4 +70,31 @@ export function resolveContact(step: EscalationStep, primary: Verdict, fallback?
   if (fallback.result === 'allow') return { kind: 'create', channel: fallbackChannel, fellBack: true };
   if (fallback.result === 'defer') return { kind: 'defer', notBefore: fallback.notBefore };
   return { kind: 'refuse', reason: `${refused}; fallback ${fallbackChannel} refused: ${fallback.reasons.join('; ') || 'no reason given'}` };
+}
+
+/** Where a campaign stands once its step `taken` was taken (task made, refused or skipped) at `at`. */
+export type Advance =
+  /** The next step is looked at from nextStepAt. */
+  | { currentStep: number; nextStepAt: Date; completedOutcome: null }
+  /** No step is left: the campaign completes with this outcome. */
+  | { currentStep: number; nextStepAt: null; completedOutcome: string };
+
+/**
+ * The campaign after step `taken` was taken at `at`: one step further, looked at again when the
+ * next step is due (nextStepAt), or completed when it was the last (exhaustedOutcome on today's
+ * figures: "handed to research, ... outstanding", "exhausted, ... outstanding").
+ */
+export function advanceAfter(steps: readonly EscalationStep[], taken: number, anchorDueDate: string, at: Date, figures: CampaignFigures): Advance {
+  const next = nextStepAt(steps, taken, anchorDueDate, at);
+  if (next) return { currentStep: taken + 1, nextStepAt: next, completedOutcome: null };
+  return { currentStep: taken + 1, nextStepAt: null, completedOutcome: exhaustedOutcome(steps, figures) };
+}
+
+/**
+ * The instant a contact step is proposed to compliance: when it is due, or now if that is past
+ * (compliance then picks the hour: a DEFER names the first allowed instant).
+ */
+export function proposedContactTime(step: EscalationStep, anchorDueDate: string, lastStepAt: Date | null, now: Date): Date {
+  const due = stepDueAt(step, anchorDueDate, lastStepAt);
+  return due.getTime() > now.getTime() ? due : now;
 }

@@ -74,7 +74,8 @@ export function useCampaignsService(options: { env?: Record<string, string>; log
       start: startService,
       clients: CLIENTS,
       database: db,
-      env: { CUSTOMERS_ADDRESS: customersProcess.address, COMPLIANCE_ADDRESS: complianceProcess.address, ...options.env },
+      // The engine's loop is off unless a test turns it on: passes change campaigns and tasks under other tests' snapshots.
+      env: { CUSTOMERS_ADDRESS: customersProcess.address, COMPLIANCE_ADDRESS: complianceProcess.address, ENGINE_INTERVAL_MS: '0', ...options.env },
       logger: options.logger,
     });
     const insecure = credentials.createInsecure();

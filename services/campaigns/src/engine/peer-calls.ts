@@ -1,0 +1,43 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { REQUEST_ID } from '@cec/grpc';
+
+/** How each call of a pass is made: under the pass's deadline, with its request id. */
+export interface PassCallOptions {
+  deadline: Date;
+  requestId: string;
+}
+
+type Callback<Res> = (error: ServiceError | null, response: Res) => void;
+type UnaryMethod<Req, Res> = (request: Req, metadata: Metadata, options: { deadline: Date }, callback: Callback<Res>) => unknown;
+
+/**
+ * One unary call to a peer, under the pass's deadline (the client's interceptor also cancels it
+ * with the incoming call, when the pass runs for RunEscalation). The x-request-id is the
+ * pass's, so the peers' log lines name it.
+ */
+export function askPeer<Req, Res>(client: object, method: UnaryMethod<Req, Res>, request: Req, options: PassCallOptions): Promise<Res> {
+  const metadata = new Metadata();
+  metadata.set(REQUEST_ID, options.requestId);
+  return new Promise((resolve, reject) => {
+    method.call(client, request, metadata, { deadline: options.deadline }, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+/** The status code of a failed peer call (UNKNOWN for anything that is not a gRPC error). */
+export function codeOf(error: unknown): status {
+  const code = (error as Partial<ServiceError> | null)?.code;
+  return typeof code === 'number' ? code : status.UNKNOWN;
+}
+
+/** A failed call in words for the logs: code and details, never a request body. */
+export function describeFailure(error: unknown): string {
+  const e = error as Partial<ServiceError>;
+  const code = codeOf(error);
+  return `${status[code] ?? code}: ${e.details ?? e.message ?? String(error)}`;
+}
+
+/** Answers that name one bad item of a batch (the rest could be answered): split the batch to find it. */
+export function namesABadItem(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === status.NOT_FOUND || code === status.INVALID_ARGUMENT || code === status.FAILED_PRECONDITION;
+}
