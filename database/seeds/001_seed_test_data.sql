@@ -12,6 +12,7 @@
 --   19 tasks in every status, 16 contact attempts on every channel
 --    4 opt-outs (sms, all, phone; one revoked), 8 compliance rules (Regulation F, Massachusetts,
 --      blackout dates, internal email and SMS caps), a few audit events
+--    the auto-enrolment policy turned on (7 days; 100 USD/EUR/GBP, 150 AUD; standard-b2b)
 --
 -- Every date is relative to current_date / now(), so the data is consistent on whatever day
 -- it is loaded: a 'pending' invoice is not yet due, an 'overdue' one is past due. At the end
@@ -881,6 +882,26 @@ VALUES
      'frequency_cap', 'sms', NULL, '*', '{"max_attempts": 2, "window_days": 7}',
      NULL, true, NULL, NULL, NULL)
 ON CONFLICT DO NOTHING;
+
+-- ---------------------------------------------------------------------------
+-- enrolment_policy (migration 011's one row, off by default): on for the demo data, so the
+-- escalation engine enrols customers with invoices at least 7 days overdue and at least 100 USD,
+-- EUR or GBP, or 150 AUD, overdue (any amount in another currency) into a standard-b2b campaign;
+-- invoices that already had a campaign are left alone (every seeded invoice past due had one, so
+-- the engine enrols the invoices that go overdue from now on). Updated only when it differs, so loading
+-- the file again changes nothing (updated_at is the trigger's).
+-- ---------------------------------------------------------------------------
+UPDATE enrolment_policy
+   SET enabled               = true,
+       min_overdue_amounts   = '{"AUD": "150.00", "EUR": "100.00", "GBP": "100.00", "USD": "100.00"}'::jsonb,
+       min_days_overdue      = 7,
+       preset                = 'standard-b2b',
+       excluded_customer_ids = '{}',
+       updated_by            = 'system:seed'
+ WHERE id
+   AND (enabled, min_overdue_amounts, min_days_overdue, preset, excluded_customer_ids, updated_by)
+       IS DISTINCT FROM
+       (true, '{"AUD": "150.00", "EUR": "100.00", "GBP": "100.00", "USD": "100.00"}'::jsonb, 7, 'standard-b2b', '{}'::uuid[], 'system:seed');
 
 -- ---------------------------------------------------------------------------
 -- audit trail: appended only through log_audit_event, once per (entity, action)

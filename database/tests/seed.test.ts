@@ -615,6 +615,35 @@ describe('seed 001_seed_test_data.sql', () => {
     });
   });
 
+  describe('auto-enrolment policy', () => {
+    it('is on for the demo data: 7 days overdue, 100 USD/EUR/GBP or 150 AUD, the standard-b2b preset, nobody excluded', async () => {
+      const rows = await db.query(
+        `SELECT enabled, min_overdue_amounts, min_days_overdue, preset, excluded_customer_ids::text[] AS excluded, updated_by
+           FROM enrolment_policy`,
+      );
+      expect(rows).toEqual([
+        {
+          enabled: true,
+          min_overdue_amounts: { AUD: '150.00', EUR: '100.00', GBP: '100.00', USD: '100.00' },
+          min_days_overdue: 7,
+          preset: 'standard-b2b',
+          excluded: [],
+          updated_by: 'system:seed',
+        },
+      ]);
+    });
+
+    it('leaves the seeded invoices to their campaigns: every invoice past due had one (enrolment is once per invoice), so only new overdue invoices are enrolled', async () => {
+      const overdue = await scalar<string>('SELECT count(*) FROM v_overdue_payments');
+      const neverChased = await scalar<string>(
+        `SELECT count(*) FROM v_overdue_payments v
+          WHERE NOT EXISTS (SELECT 1 FROM campaign_invoices ci WHERE ci.invoice_id = v.payment_record_id)`,
+      );
+      expect(Number(overdue)).toBeGreaterThan(0);
+      expect(Number(neverChased)).toBe(0);
+    });
+  });
+
   describe('reporting views', () => {
     it('v_overdue_payments lists exactly the unpaid balances past due', async () => {
       const rows = await db.query<{ invoice_number: string; status: string; days_overdue: number; balance: string; currency: string }>(
