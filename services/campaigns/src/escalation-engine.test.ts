@@ -7,7 +7,9 @@ import { createClient } from '@cec/grpc';
 import { createLogger, createServiceMetrics } from '@cec/observability';
 import { campaignsV1, complianceV1, customersV1 } from '@cec/proto';
 import { systemCall } from '@cec/context';
+import { startService } from '@cec/service-runtime';
 import { call, eventually } from '@cec/testing';
+import { campaignsServiceSpec } from './campaigns-service';
 import { EscalationEngine, type EngineDeps } from './escalation-engine';
 import { passFixtures } from './rpc/escalation-service/pass-fixtures';
 import type { StepCommit } from './store/escalation-commit';
@@ -156,5 +158,44 @@ describe('the escalation pass', () => {
     }
     await eventually(async () => (await f.run()).tasksCreated === 1, { what: 'the step taken once customers answers again', timeoutMs: 30_000 });
     expect(await engineTables([campaignId])).toEqual({ tasks: 1, runs: 1 });
+  });
+
+  it('one campaign whose commit breaks a constraint does not hold back the others: they are committed, it keeps its lease (a backoff)', async () => {
+    const good = await debtorCampaign((e) => [f.step({ taskType: TaskType.TASK_TYPE_SEND_EMAIL, templateId: e }), f.step({ taskType: TaskType.TASK_TYPE_SEND_EMAIL, templateId: e, delayDays: 40 })]);
+    const bad = await debtorCampaign((e) => [f.step({ taskType: TaskType.TASK_TYPE_SEND_EMAIL, templateId: e }), f.step({ taskType: TaskType.TASK_TYPE_SEND_EMAIL, templateId: e, delayDays: 40 })]);
+    // A ledger row for the bad campaign's step 0 already (as if written behind the engine's back): its commit breaks campaign_step_runs_once.
+    await h.db.query("INSERT INTO campaign_step_runs (campaign_id, step_index, run_key, outcome, reason) VALUES ($1, 0, gen_random_uuid(), 'skipped', 'by hand')", [bad.campaignId]);
+
+    expect(f.counts(await f.run())).toEqual({ campaignsExamined: 2, tasksCreated: 1, campaignsRetriedLater: 1 });
+    expect(await engineTables([good.campaignId])).toEqual({ tasks: 1, runs: 1 });
+    expect(await engineTables([bad.campaignId])).toEqual({ tasks: 0, runs: 1 });
+    expect(await f.campaignRow(good.campaignId)).toMatchObject({ current_step: 1, engine_lease_owner: null });
+    const held = await f.campaignRow(bad.campaignId);
+    expect(held).toMatchObject({ current_step: 0 });
+    expect(held.engine_lease_owner).not.toBeNull();
+    // Its lease keeps the next passes off until it runs out.
+    expect(f.counts(await f.run())).toEqual({});
+  });
+
+  it('the background loop runs passes on its own in every replica and drains a backlog batch after batch; its metrics say what it did', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      ids.push((await debtorCampaign((e) => [f.step({ taskType: TaskType.TASK_TYPE_SEND_EMAIL, templateId: e }), f.step({ taskType: TaskType.TASK_TYPE_SEND_EMAIL, templateId: e, delayDays: 40 })])).campaignId);
+    }
+    const replica = await startService(
+      campaignsServiceSpec,
+      { ...h.kit.env, CAMPAIGNS_GRPC_PORT: '0', CAMPAIGNS_METRICS_PORT: '0', ENGINE_INTERVAL_MS: '200', ENGINE_BATCH_SIZE: '2' },
+      createLogger('campaigns-loop', 'silent'),
+    );
+    try {
+      await eventually(async () => (await engineTables(ids)).tasks === 5, { what: 'every due step taken by the loop', timeoutMs: 20_000 });
+      expect(await engineTables(ids)).toEqual({ tasks: 5, runs: 5 });
+      const text = await (await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`)).text();
+      expect(text).toMatch(/campaigns_engine_steps_total\{[^}]*outcome="task_created"[^}]*\} 5/);
+      expect(text).toMatch(/campaigns_engine_pass_duration_seconds_count\{[^}]*\} [1-9]/);
+      expect(text).toMatch(/campaigns_engine_lag_seconds\{[^}]*\} 0/);
+    } finally {
+      await replica.stop();
+    }
   });
 });
