@@ -30,7 +30,10 @@ export interface SimulationSubject {
   nextStep: number;
   taken: Map<number, TakenStep>;
   lastStepAt: Date | null;
-  /** A deferral the ledger recorded for the next step: it is not looked at before then. */
+  /**
+   * The next step is not looked at before then: the campaign's next_step_at (the engine takes a
+   * step only once it has passed) or a later deferral the ledger recorded for it.
+   */
   deferredTo: Date | null;
 }
 
@@ -58,6 +61,10 @@ export function campaignSubject({ campaign, lastStepAt, runs }: CampaignProgress
     if (!lastTaken || run.createdAt > lastTaken) lastTaken = run.createdAt;
   }
   const deferrals = runs.filter((r) => r.outcome === 'deferred' && r.stepIndex === nextStep && r.notBefore);
+  const holds = [
+    ...(deferrals.length ? [deferrals[deferrals.length - 1].notBefore as Date] : []),
+    ...(nextStep === campaign.currentStep && campaign.nextStepAt ? [campaign.nextStepAt] : []),
+  ];
   return {
     customerId: campaign.customerId,
     steps: campaign.steps,
@@ -66,7 +73,7 @@ export function campaignSubject({ campaign, lastStepAt, runs }: CampaignProgress
     nextStep,
     taken,
     lastStepAt: lastStepAt ?? lastTaken,
-    deferredTo: deferrals.length ? (deferrals[deferrals.length - 1].notBefore as Date) : null,
+    deferredTo: holds.length ? new Date(Math.max(...holds.map((d) => d.getTime()))) : null,
   };
 }
 

@@ -206,6 +206,21 @@ describe('SimulateCampaign', () => {
     expect(await state()).toEqual(before);
   });
 
+  it("the next step waits for the campaign's next_step_at, as the engine does (a step held back to a later day)", async () => {
+    const customerId = await newYorkCustomer();
+    const invoice = await overdueInvoice(customerId);
+    const campaign = await presetCampaign(customerId, invoice.id);
+    await call(h.campaigns, 'startCampaign', { campaignId: campaign.id });
+    await call(h.campaigns, 'pauseCampaign', { campaignId: campaign.id, reason: 'the engine must not take it during the test' });
+    // The first step fell due long ago, but the campaign holds it until two days after FROM (as
+    // the demo data's campaigns and a deferral leave next_step_at): the engine takes it then, not at FROM.
+    const heldUntil = new Date(FROM.getTime() + 2 * 86_400_000);
+    await h.db.query('UPDATE campaigns SET next_step_at = $2 WHERE id = $1', [campaign.id, heldUntil]);
+
+    const response = await simulate({ campaignId: campaign.id, fromTime: FROM });
+    expect(response.steps[0]).toMatchObject({ stepIndex: 0, channel: Channel.CHANNEL_EMAIL, verdict: V.SIMULATED_VERDICT_CONTACT, contactTime: heldUntil });
+  });
+
   it('paid in full: every step skipped, the outcome "paid in full"', async () => {
     const customerId = await newYorkCustomer();
     const invoice = await overdueInvoice(customerId);
