@@ -83,7 +83,9 @@ export function queueFixtures(h: CampaignsHarness) {
    * The tables; the agents without performance_metrics and updated_at (the sweeper refreshes
    * them in the background); the outbox messages without their delivery columns (the relay
    * delivers them in the background); and the audit events by id (compliance's sequencer seals
-   * them in the background: seq and hashes). None of these is a change a call made.
+   * them in the background: seq and hashes), without those compliance and customers write when
+   * the relay delivers an earlier test's contact attempt (request ids `outbox-relay-…`). None of
+   * these is a change a call made.
    */
   const state = async () => ({
     ...(await snapshot(h.db, QUEUE_TABLES)),
@@ -91,7 +93,9 @@ export function queueFixtures(h: CampaignsHarness) {
     agents: await h.db.query(
       'SELECT id, name, type, status, capabilities, max_concurrent_tasks, config, secrets, last_heartbeat_at, status_message, request_id FROM agents ORDER BY id',
     ),
-    audit_logs: await h.db.query('SELECT id, entity_type, entity_id, action, actor_type, actor_id, details FROM audit_logs ORDER BY id'),
+    audit_logs: await h.db.query(
+      "SELECT id, entity_type, entity_id, action, actor_type, actor_id, details FROM audit_logs WHERE coalesce(details->>'request_id', '') NOT LIKE 'outbox-relay-%' ORDER BY id",
+    ),
   });
 
   const auditEvents = (entityId: string) =>
