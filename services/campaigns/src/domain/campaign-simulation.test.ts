@@ -60,28 +60,41 @@ const quietMornings = (q: ContactQuestion): ContactAnswer => {
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 describe('simulateCampaign', () => {
-  it('takes each step when it is due, past-due ones at the start, letters and research without a question; one round', async () => {
+  it('a campaign that starts late: the reminder before the due date is skipped, the rest replays the schedule from the start; letters and research without a question; one round', async () => {
     const steps = [email({ delayDays: -3 }), email({ delayDays: 1 }), sms({ delayDays: 7 }), call({ delayDays: 14 }), letter({ delayDays: 21 }), research({ delayDays: 30 })];
     const c = compliance(() => ALLOW);
     const run = await simulateCampaign(start({ steps }), c.ask);
     expect(run.rounds).toBe(1);
+    // Steps 1 and 2 were due before the start (2026-11-25T15:00): the first is taken then, the
+    // next 6 days later, as the schedule spaces them (+1, +7), and so on.
     expect(c.batches).toEqual([
       [
-        { stepIndex: 0, channel: 'email', at: at('2026-11-25T15:00:00Z') },
         { stepIndex: 1, channel: 'email', at: at('2026-11-25T15:00:00Z') },
-        { stepIndex: 2, channel: 'sms', at: at('2026-11-27T00:00:00Z') },
-        { stepIndex: 3, channel: 'phone', at: at('2026-12-04T00:00:00Z') },
+        { stepIndex: 2, channel: 'sms', at: at('2026-12-01T15:00:00Z') },
+        { stepIndex: 3, channel: 'phone', at: at('2026-12-08T15:00:00Z') },
       ],
     ]);
     expect(run.steps.map((s) => [s.verdict, s.channel, iso(s.dueAt), iso(s.contactAt)])).toEqual([
-      ['contact', 'email', '2026-11-17T00:00:00.000Z', '2026-11-25T15:00:00.000Z'],
+      ['skipped', 'email', '2026-11-17T00:00:00.000Z', null],
       ['contact', 'email', '2026-11-21T00:00:00.000Z', '2026-11-25T15:00:00.000Z'],
-      ['contact', 'sms', '2026-11-27T00:00:00.000Z', '2026-11-27T00:00:00.000Z'],
-      ['contact', 'phone', '2026-12-04T00:00:00.000Z', '2026-12-04T00:00:00.000Z'],
-      ['contact', 'letter', '2026-12-11T00:00:00.000Z', '2026-12-11T00:00:00.000Z'],
-      ['contact', null, '2026-12-20T00:00:00.000Z', '2026-12-20T00:00:00.000Z'],
+      ['contact', 'sms', '2026-11-27T00:00:00.000Z', '2026-12-01T15:00:00.000Z'],
+      ['contact', 'phone', '2026-12-04T00:00:00.000Z', '2026-12-08T15:00:00.000Z'],
+      ['contact', 'letter', '2026-12-11T00:00:00.000Z', '2026-12-15T15:00:00.000Z'],
+      ['contact', null, '2026-12-20T00:00:00.000Z', '2026-12-24T15:00:00.000Z'],
     ]);
+    expect(run.steps[0].reasons).toEqual(['a reminder before the due date, and the invoice is 5 days overdue already']);
     expect(run.outcome).toBe('handed to research, 100.00 USD outstanding');
+  });
+
+  it('a campaign that starts on time takes each step when it is due', async () => {
+    const steps = [email({ delayDays: -3 }), email({ delayDays: 1 }), sms({ delayDays: 7 })];
+    const c = compliance(() => ALLOW);
+    const run = await simulateCampaign(start({ steps, from: at('2026-11-10T09:00:00Z') }), c.ask);
+    expect(run.steps.map((s) => [s.verdict, iso(s.contactAt)])).toEqual([
+      ['contact', '2026-11-17T00:00:00.000Z'],
+      ['contact', '2026-11-21T00:00:00.000Z'],
+      ['contact', '2026-11-27T00:00:00.000Z'],
+    ]);
   });
 
   it('a deferral moves the step, and a step counting from it: a second round asks the moved contact', async () => {

@@ -140,7 +140,7 @@ export function walkCampaign(start: SimulationStart, answers: Answers): Simulati
     out.push({ stepIndex: i, step, dueAt, ...result });
     const takenAt = result.contactAt ?? at;
     lastAt = takenAt;
-    lookAt = nextStepAt(steps, i, anchorDueDate, takenAt);
+    lookAt = nextStepAt(steps, i, anchorDueDate, takenAt, result.contactAt !== null);
   }
   return { steps: out, questions, complete, outcome };
 }

@@ -97,6 +97,21 @@ describe('stepDueAt and nextStepAt', () => {
     expect(nextStepAt(steps, 2, '2026-11-01', at)).toBeNull();
   });
 
+  it('after a contact taken late, the next due-date step keeps the spacing the schedule gives the two (not after a skip or refusal)', () => {
+    const steps = [step({ delayDays: 1 }), step({ delayDays: 7 }), step({ anchor: 'previous_step', delayDays: 2 }), step({ delayDays: 3 })];
+    const at = new Date('2026-12-02T10:00:00Z');
+    // +1 and +7 are 6 days apart: the step after a contact taken on 2026-12-02 waits until 2026-12-08.
+    expect(nextStepAt(steps, 0, '2026-11-01', at, true)?.toISOString()).toBe('2026-12-08T10:00:00.000Z');
+    // Skipped or refused: nobody was contacted, the next step is looked at now.
+    expect(nextStepAt(steps, 0, '2026-11-01', at, false)).toEqual(at);
+    // Taken on time (2026-11-02, its due day): the next step on the schedule's own date.
+    expect(nextStepAt(steps, 0, '2026-11-01', new Date('2026-11-02T00:00:00Z'), true)?.toISOString()).toBe('2026-11-08T00:00:00.000Z');
+    // A step counting from the previous one keeps its own delay; a due-date step after one, or
+    // earlier in the schedule than the step taken, adds no spacing.
+    expect(nextStepAt(steps, 1, '2026-11-01', at, true)?.toISOString()).toBe('2026-12-04T10:00:00.000Z');
+    expect(nextStepAt(steps, 2, '2026-11-01', at, true)).toEqual(at);
+  });
+
   it('a partial payment moves no date: the schedule depends on the due date and the steps taken only', () => {
     const before = campaignFigures([invoice({ balance: '1000.00' })], TODAY, null);
     const after = campaignFigures([invoice({ status: 'partial', balance: '10.00' })], TODAY, null);
@@ -115,6 +130,18 @@ describe('nextMove', () => {
     ['steps ran out after research', { steps: [step({}), research], currentStep: 2 }, owing, { kind: 'complete', outcome: 'handed to research, 4,210.00 USD outstanding' }],
     ['conditions unmet', { steps: [step({ conditions: { ...NO_CONDITIONS, minDaysOverdue: 40 } })], currentStep: 0 }, owing, { kind: 'skip', stepIndex: 0, reason: '31 days overdue, the step needs 40' }],
     ['research', { steps: [research], currentStep: 0 }, owing, { kind: 'task', stepIndex: 0, step: research }],
+    [
+      'a reminder before the due date once the invoice is overdue',
+      { steps: [step({ delayDays: -3 })], currentStep: 0 },
+      owing,
+      { kind: 'skip', stepIndex: 0, reason: 'a reminder before the due date, and the invoice is 31 days overdue already' },
+    ],
+    [
+      'a reminder before the due date while nothing is overdue yet',
+      { steps: [step({ delayDays: -3 })], currentStep: 0 },
+      campaignFigures([invoice({ status: 'pending', dueDate: '2026-12-05' })], TODAY, null),
+      { kind: 'contact', stepIndex: 0, step: step({ delayDays: -3 }), channel: 'email' },
+    ],
   ])('%s', (_name, campaign, figures, expected) => {
     expect(nextMove(campaign, figures)).toEqual(expected);
   });
@@ -165,6 +192,12 @@ describe('advanceAfter', () => {
     ['the last step: the campaign completes with what a team acts on', 3, { currentStep: 4, nextStepAt: null, completedOutcome: 'handed to research, 4,210.00 USD outstanding' }],
   ])('%s', (_name, taken, expected) => {
     expect(advanceAfter(steps, taken, '2026-11-01', at, figures)).toEqual(expected);
+  });
+
+  it('after a contact, the next step keeps the schedule\'s spacing; after a skip it is looked at now', () => {
+    const late = [step({ delayDays: 1 }), step({ delayDays: 8 })];
+    expect(advanceAfter(late, 0, '2026-11-01', at, figures, true).nextStepAt).toEqual(new Date('2026-12-09T10:30:00Z'));
+    expect(advanceAfter(late, 0, '2026-11-01', at, figures, false).nextStepAt).toEqual(at);
   });
 
   it('a last contact step ends the campaign as exhausted', () => {

@@ -34,6 +34,10 @@ export function nextMove(campaign: { steps: readonly EscalationStep[]; currentSt
   if (figures.settled) return { kind: 'complete', outcome: settledOutcome(figures) };
   const step = campaign.steps[campaign.currentStep];
   if (!step) return { kind: 'complete', outcome: exhaustedOutcome(campaign.steps, figures) };
+  if (step.anchor === 'due_date' && step.delayDays < 0 && figures.daysOverdue > 0) {
+    const days = figures.daysOverdue === 1 ? '1 day' : `${figures.daysOverdue} days`;
+    return { kind: 'skip', stepIndex: campaign.currentStep, reason: `a reminder before the due date, and the invoice is ${days} overdue already` };
+  }
   const unmet = unmetCondition(step.conditions, figures);
   if (unmet) return { kind: 'skip', stepIndex: campaign.currentStep, reason: unmet };
   if (step.channel === null || !complianceGoverns(step.channel)) return { kind: 'task', stepIndex: campaign.currentStep, step };
@@ -80,12 +84,13 @@ export type Advance =
   | { currentStep: number; nextStepAt: null; completedOutcome: string };
 
 /**
- * The campaign after step `taken` was taken at `at`: one step further, looked at again when the
- * next step is due (nextStepAt), or completed when it was the last (exhaustedOutcome on today's
- * figures: "handed to research, ... outstanding", "exhausted, ... outstanding").
+ * The campaign after step `taken` was taken at `at` (`contacted`: its task was made; otherwise it
+ * was refused or skipped): one step further, looked at again when the next step is due
+ * (nextStepAt), or completed when it was the last (exhaustedOutcome on today's figures: "handed
+ * to research, ... outstanding", "exhausted, ... outstanding").
  */
-export function advanceAfter(steps: readonly EscalationStep[], taken: number, anchorDueDate: string, at: Date, figures: CampaignFigures): Advance {
-  const next = nextStepAt(steps, taken, anchorDueDate, at);
+export function advanceAfter(steps: readonly EscalationStep[], taken: number, anchorDueDate: string, at: Date, figures: CampaignFigures, contacted = false): Advance {
+  const next = nextStepAt(steps, taken, anchorDueDate, at, contacted);
   if (next) return { currentStep: taken + 1, nextStepAt: next, completedOutcome: null };
   return { currentStep: taken + 1, nextStepAt: null, completedOutcome: exhaustedOutcome(steps, figures) };
 }

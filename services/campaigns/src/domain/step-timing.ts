@@ -21,10 +21,16 @@ export function stepDueAt(step: Pick<EscalationStep, 'anchor' | 'delayDays'>, an
  * When the engine looks at the campaign next, after step `taken` was taken at `at`: the next
  * step's due instant, or `at` itself when that is already past (one step per pass: the next pass
  * takes it, so every step is taken, in order, even after a long stop). Null when no step is left.
+ * After a contact (`contacted`: a task was made), two steps both counted from the due date keep
+ * at least the spacing the schedule gives them: a campaign that started late, or a step deferred
+ * or taken late, replays the rest of its schedule from then, instead of sending the steps it is
+ * behind on one after another, a few seconds apart.
  */
-export function nextStepAt(steps: readonly Pick<EscalationStep, 'anchor' | 'delayDays'>[], taken: number, anchorDueDate: string, at: Date): Date | null {
+export function nextStepAt(steps: readonly Pick<EscalationStep, 'anchor' | 'delayDays'>[], taken: number, anchorDueDate: string, at: Date, contacted = false): Date | null {
   const next = steps[taken + 1];
   if (!next) return null;
   const due = stepDueAt(next, anchorDueDate, at);
-  return due.getTime() < at.getTime() ? at : due;
+  const gapDays = contacted && steps[taken].anchor === 'due_date' && next.anchor === 'due_date' ? Math.max(0, next.delayDays - steps[taken].delayDays) : 0;
+  const earliest = new Date(at.getTime() + gapDays * DAY_MS);
+  return due.getTime() < earliest.getTime() ? earliest : due;
 }

@@ -67,7 +67,7 @@ export function stepCommit(campaign: ClaimedCampaign, figures: CampaignFigures, 
     };
   }
 
-  const advance = advanceAfter(campaign.steps, result.stepIndex, anchorDueDate, now, figures);
+  const advance = advanceAfter(campaign.steps, result.stepIndex, anchorDueDate, now, figures, result.kind === 'taken');
   const position = {
     currentStep: advance.currentStep,
     nextStepAt: advance.nextStepAt,

@@ -55,8 +55,9 @@ describe('RunEscalation', () => {
     const campaign = await f.campaignRow(campaignId);
     expect(campaign).toMatchObject({ status: 'active', current_step: 1, engine_run_key: null, engine_lease_owner: null, outcome: null });
     expect(campaign.last_step_at).not.toBeNull();
-    // Step 2 is due 30 days after the due date (10 days ago): 20 days from now, at the start of the day (UTC).
-    expect(campaign.next_step_at?.toISOString()).toBe(new Date(Date.parse(`${invoice.dueDate}T00:00:00Z`) + 30 * DAY).toISOString());
+    // The schedule puts step 2 (30 days after the due date) 29 days after step 1 (1 day after it);
+    // step 1 was taken 9 days late, so step 2 keeps the schedule's spacing: 29 days from now.
+    expect(campaign.next_step_at?.toISOString()).toBe(new Date((campaign.last_step_at as Date).getTime() + 29 * DAY).toISOString());
 
     const runs = await f.runsOf(campaignId);
     expect(runs).toEqual([expect.objectContaining({ step_index: 0, outcome: 'task_created', channel: 'email', decision_id: task.decision_id, task_id: task.id, not_before: null, reason: null, run_key: task.request_id })]);

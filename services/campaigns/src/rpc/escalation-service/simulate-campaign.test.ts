@@ -97,7 +97,7 @@ const brief = (steps: campaignsV1.SimulatedStep[]) =>
   steps.map((s) => ({ step: s.stepName, verdict: V[s.verdict], channel: Channel[s.channel], due: s.dueTime?.toISOString(), at: s.contactTime?.toISOString() }));
 
 describe('SimulateCampaign', () => {
-  it('a standard-b2b campaign over an overdue invoice in New York: each step when due, the text deferred by quiet hours, nothing written anywhere', async () => {
+  it('a standard-b2b campaign over an invoice 10 days overdue in New York: the pre-due reminder skipped, the rest spaced as the schedule spaces it, the text deferred by quiet hours, nothing written anywhere', async () => {
     const customerId = await newYorkCustomer();
     const invoice = await overdueInvoice(customerId);
     const campaign = await presetCampaign(customerId, invoice.id);
@@ -105,29 +105,22 @@ describe('SimulateCampaign', () => {
 
     const response = await simulate({ campaignId: campaign.id, fromTime: FROM });
 
-    // Steps count from the due date's start (UTC); those already due happen at the start, one after
-    // the other; the SMS at 03:00 in New York waits for 08:00 (Regulation F); the call, due at
-    // 00:00 UTC (19:00 or 20:00 the evening before in New York), is in hours.
+    // Steps count from the due date's start (UTC). The campaign starts 10 days late: the reminder
+    // before the due date is skipped; the friendly reminder happens at the start, and the rest
+    // keeps the schedule's spacing from it (+1, +7, +14, +21, +30 days). The SMS, 6 days later at
+    // 03:00 in New York, waits for 08:00 (Regulation F); the call, letter and research follow it
+    // 7, 14 and 23 days later.
+    const smsAt = newYork(dayAfter(FROM_DAY, 6), '08:00');
+    const days = (n: number) => new Date(smsAt.getTime() + n * 86_400_000).toISOString();
     expect(brief(response.steps)).toEqual([
-      { step: 'Pre-due reminder', verdict: 'SIMULATED_VERDICT_CONTACT', channel: 'CHANNEL_EMAIL', due: midnightUtc(dayAfter(DUE, -3)).toISOString(), at: FROM.toISOString() },
+      { step: 'Pre-due reminder', verdict: 'SIMULATED_VERDICT_SKIPPED', channel: 'CHANNEL_EMAIL', due: midnightUtc(dayAfter(DUE, -3)).toISOString(), at: undefined },
       { step: 'Friendly reminder', verdict: 'SIMULATED_VERDICT_CONTACT', channel: 'CHANNEL_EMAIL', due: midnightUtc(dayAfter(DUE, 1)).toISOString(), at: FROM.toISOString() },
-      {
-        step: 'SMS reminder',
-        verdict: 'SIMULATED_VERDICT_DEFERRED_CONTACT',
-        channel: 'CHANNEL_SMS',
-        due: midnightUtc(dayAfter(DUE, 7)).toISOString(),
-        at: newYork(FROM_DAY, '08:00').toISOString(),
-      },
-      { step: 'Reminder call', verdict: 'SIMULATED_VERDICT_CONTACT', channel: 'CHANNEL_PHONE', due: midnightUtc(dayAfter(DUE, 14)).toISOString(), at: midnightUtc(dayAfter(DUE, 14)).toISOString() },
-      { step: 'Final notice', verdict: 'SIMULATED_VERDICT_CONTACT', channel: 'CHANNEL_LETTER', due: midnightUtc(dayAfter(DUE, 21)).toISOString(), at: midnightUtc(dayAfter(DUE, 21)).toISOString() },
-      {
-        step: 'Research and human follow-up',
-        verdict: 'SIMULATED_VERDICT_CONTACT',
-        channel: 'CHANNEL_UNSPECIFIED',
-        due: midnightUtc(dayAfter(DUE, 30)).toISOString(),
-        at: midnightUtc(dayAfter(DUE, 30)).toISOString(),
-      },
+      { step: 'SMS reminder', verdict: 'SIMULATED_VERDICT_DEFERRED_CONTACT', channel: 'CHANNEL_SMS', due: midnightUtc(dayAfter(DUE, 7)).toISOString(), at: smsAt.toISOString() },
+      { step: 'Reminder call', verdict: 'SIMULATED_VERDICT_CONTACT', channel: 'CHANNEL_PHONE', due: midnightUtc(dayAfter(DUE, 14)).toISOString(), at: days(7) },
+      { step: 'Final notice', verdict: 'SIMULATED_VERDICT_CONTACT', channel: 'CHANNEL_LETTER', due: midnightUtc(dayAfter(DUE, 21)).toISOString(), at: days(14) },
+      { step: 'Research and human follow-up', verdict: 'SIMULATED_VERDICT_CONTACT', channel: 'CHANNEL_UNSPECIFIED', due: midnightUtc(dayAfter(DUE, 30)).toISOString(), at: days(23) },
     ]);
+    expect(response.steps[0].reasons).toEqual(['a reminder before the due date, and the invoice is 10 days overdue already']);
     expect(response.steps[2].reasons).toEqual([expect.stringMatching(/^sms deferred to .*reg_f_contact_hours v1: /)]);
     expect(response.steps.map((s) => s.taskType)).toEqual([
       TaskType.TASK_TYPE_SEND_EMAIL,
@@ -162,12 +155,15 @@ describe('SimulateCampaign', () => {
       },
     });
 
-    const opens = newYork(FROM_DAY, '08:00');
+    // The e-mail the text fell back to is a contact: the next step (a day later in the schedule)
+    // is looked at a day after it, and skipped then.
+    const skippedAt = new Date(FROM.getTime() + 86_400_000);
+    const opens = newYork(dayAfter(FROM_DAY, 1), '08:00');
     expect(brief(response.steps)).toEqual([
       { step: 'Text', verdict: 'SIMULATED_VERDICT_FALLBACK', channel: 'CHANNEL_EMAIL', due: midnightUtc(dayAfter(DUE, 1)).toISOString(), at: FROM.toISOString() },
       { step: 'Big debts only', verdict: 'SIMULATED_VERDICT_SKIPPED', channel: 'CHANNEL_EMAIL', due: midnightUtc(dayAfter(DUE, 2)).toISOString(), at: undefined },
-      // Counts from the skipped step (taken at the start), at night in New York: deferred to 08:00.
-      { step: 'Call', verdict: 'SIMULATED_VERDICT_DEFERRED_CONTACT', channel: 'CHANNEL_PHONE', due: FROM.toISOString(), at: opens.toISOString() },
+      // Counts from the skipped step, at night in New York: deferred to 08:00.
+      { step: 'Call', verdict: 'SIMULATED_VERDICT_DEFERRED_CONTACT', channel: 'CHANNEL_PHONE', due: skippedAt.toISOString(), at: opens.toISOString() },
       // Counts from the deferred call: a day after 08:00 (the second round of questions asked it there).
       { step: 'Follow-up', verdict: 'SIMULATED_VERDICT_CONTACT', channel: 'CHANNEL_EMAIL', due: new Date(opens.getTime() + 86_400_000).toISOString(), at: new Date(opens.getTime() + 86_400_000).toISOString() },
     ]);
@@ -214,11 +210,12 @@ describe('SimulateCampaign', () => {
     await call(h.campaigns, 'pauseCampaign', { campaignId: campaign.id, reason: 'the engine must not take it during the test' });
     // The first step fell due long ago, but the campaign holds it until two days after FROM (as
     // the demo data's campaigns and a deferral leave next_step_at): the engine takes it then, not at FROM.
+    // (The pre-due reminder, step 0, is skipped: the invoice is overdue.)
     const heldUntil = new Date(FROM.getTime() + 2 * 86_400_000);
-    await h.db.query('UPDATE campaigns SET next_step_at = $2 WHERE id = $1', [campaign.id, heldUntil]);
+    await h.db.query('UPDATE campaigns SET next_step_at = $2, current_step = 1 WHERE id = $1', [campaign.id, heldUntil]);
 
     const response = await simulate({ campaignId: campaign.id, fromTime: FROM });
-    expect(response.steps[0]).toMatchObject({ stepIndex: 0, channel: Channel.CHANNEL_EMAIL, verdict: V.SIMULATED_VERDICT_CONTACT, contactTime: heldUntil });
+    expect(response.steps[1]).toMatchObject({ stepIndex: 1, channel: Channel.CHANNEL_EMAIL, verdict: V.SIMULATED_VERDICT_CONTACT, contactTime: heldUntil });
   });
 
   it('paid in full: every step skipped, the outcome "paid in full"', async () => {
