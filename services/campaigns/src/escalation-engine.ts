@@ -13,6 +13,7 @@ import { afterVerdict, firstMove, utcDay, type CampaignFacts, type DecideContext
 import { fetchBatchFacts } from './engine/facts';
 import { campaignFactsOf } from './engine/pass-facts';
 import { describeFailure, type PassCallOptions } from './engine/peer-calls';
+import { SettlementWatch } from './engine/settlement-watch';
 import { commitSteps, type StepCommit } from './store/escalation-commit';
 import { EscalationStore, type ClaimedCampaign } from './store/escalation-store';
 
@@ -93,10 +94,12 @@ interface Work {
 export class EscalationEngine {
   private readonly store: EscalationStore;
   private readonly meters: EngineMetrics;
+  private readonly settlements: SettlementWatch;
 
   constructor(private readonly deps: EngineDeps) {
     this.store = new EscalationStore(deps.orm);
     this.meters = engineMetrics(deps.metrics.registry, this.store);
+    this.settlements = new SettlementWatch(this.store, deps.clients);
   }
 
   /** One pass: enrolment (unless skipped), then up to maxCampaigns due steps in batches. */
@@ -113,6 +116,7 @@ export class EscalationEngine {
         }
       }
       const batchSize = this.deps.settings.ENGINE_BATCH_SIZE;
+      await this.watchSettlements(call, batchSize);
       for (let left = options.maxCampaigns; left > 0; ) {
         const limit = Math.min(batchSize, left);
         const batch = await this.runBatch(call, limit, counts);
@@ -126,6 +130,17 @@ export class EscalationEngine {
       return currentCall() === call ? await run() : await runInCall(call, run);
     } finally {
       this.meters.duration.observe((Date.now() - started) / 1000);
+    }
+  }
+
+  /** Campaigns paid (or cancelled) in full between steps are made due, so this pass completes them. */
+  private async watchSettlements(call: CallContext, limit: number): Promise<void> {
+    const deadline = new Date(Math.min(call.deadline?.getTime() ?? Infinity, Date.now() + this.deps.settings.ENGINE_LEASE_MS / 2));
+    try {
+      const due = await this.settlements.look(limit, { deadline, requestId: call.requestId });
+      if (due) this.deps.logger.info({ request_id: call.requestId, campaigns: due }, 'campaigns with nothing left to owe: completed in this pass');
+    } catch (error) {
+      this.deps.logger.warn({ request_id: call.requestId, err: { message: (error as Error).message } }, 'could not look for settled campaigns; a later pass looks again');
     }
   }
 

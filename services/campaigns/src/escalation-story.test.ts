@@ -4,17 +4,20 @@
  * step outcome to "paid in full", against the real services: campaigns in this process with its
  * gRPC server, customers and compliance as processes of their own, one PostgreSQL database.
  * Everything is done through gRPC as the people involved would do it (an operator, a compliance
- * officer, an agent, the customer's payments); SQL only reads for the assertions, except once,
- * where the clock has to move on (step 6).
+ * officer, an agent, the customer's payments); SQL only reads for the assertions, except where
+ * the clock has to move on (days pass between steps: `daysPass`).
  *
  * The campaign is made from the standard-b2b preset (auto-enrolment takes a preset): its steps
- * count from the due date (-3, 1, 7, 14, 21 and 30 days), and the invoice is 35 days overdue, so
- * every step is due already and the engine takes one step per pass, in order (step-timing.ts):
- *   0 pre-due e-mail -> ALLOW, a task an agent completes;  1 friendly e-mail -> ALLOW;
- *   2 SMS -> DEFER (a contact window of the customer's), then ALLOW once the window is widened;
- *   3 call -> DENY (opted out of phone; preset steps have no fallback) -> refused;
+ * count from the due date (-3, 1, 7, 14, 21 and 30 days), and the invoice is 35 days overdue when
+ * it starts. The engine takes one step per pass, in order, and a campaign that starts late keeps
+ * the schedule's spacing between contacts from then on (step-timing.ts):
+ *   0 pre-due e-mail -> skipped: the invoice is overdue already;
+ *   1 friendly e-mail -> ALLOW, a task an agent completes;
+ *   2 SMS (6 days later) -> DEFER (a contact window of the customer's), then ALLOW once the window is widened;
+ *   3 call (7 days later) -> DENY (opted out of phone; preset steps have no fallback) -> refused;
  *   4 letter (compliance does not decide letters) -> the task, on what is left after a partial payment;
- *   5 research -> never taken: the invoice is paid in full first, and the campaign completes.
+ *   5 research (9 days later) -> never taken: the invoice is paid in full first, and the next
+ *     pass completes the campaign.
  * Each `it` is a chapter of one story: they share its state and run in order.
  */
 import { randomUUID } from 'node:crypto';
@@ -47,6 +50,16 @@ const story = {
   ruleId: '',
   windowOpensAt: new Date(0),
 };
+
+/**
+ * Days pass: the campaign's next step, due days from now, is made due now. The engine runs on the
+ * real clock; this UPDATE (checked to change exactly one row) is the story's only write that is
+ * not a gRPC call.
+ */
+async function daysPass(): Promise<void> {
+  const moved = await h.db.query("UPDATE campaigns SET next_step_at = now() WHERE id = $1 AND next_step_at > now() RETURNING id", [story.campaignId]);
+  expect(moved).toHaveLength(1);
+}
 
 /** Step index -> the outcomes in the ledger (ListStepRuns), oldest first. */
 const ledger = async () => (await f.stepRuns(story.campaignId)).map((r) => [r.stepIndex, StepOutcome[r.outcome]]);
@@ -85,8 +98,9 @@ describe('the escalation story', () => {
     );
     expect(policy).toMatchObject({ enabled: true, minOverdueAmounts: [CAD('100.00')], minDaysOverdue: 30, preset: 'standard-b2b', updatedBy: OPERATOR });
 
-    // The campaign is made and started, and its first step, due long ago, is taken in the same pass.
-    expect(await f.runPass()).toEqual({ campaignsEnrolled: 1, campaignsExamined: 1, tasksCreated: 1 });
+    // The campaign is made and started, and its first step is looked at in the same pass: a
+    // reminder before the due date, 35 days after it, is skipped.
+    expect(await f.runPass()).toEqual({ campaignsEnrolled: 1, campaignsExamined: 1, stepsSkipped: 1 });
 
     const { campaigns } = await call(h.campaigns, 'listCampaigns', { pageSize: 0, pageToken: '', statuses: [], customerId: story.customerId, riskLevel: 0, invoiceId: '' });
     expect(campaigns).toHaveLength(1);
@@ -101,32 +115,41 @@ describe('the escalation story', () => {
       ['Research and human follow-up', 'TASK_TYPE_RESEARCH', 30],
     ]);
     story.campaignId = campaign.id;
+    expect(await f.stepRuns(story.campaignId)).toEqual([
+      expect.objectContaining({ stepIndex: 0, stepName: 'Pre-due reminder', outcome: StepOutcome.STEP_OUTCOME_SKIPPED, taskId: '', decisionId: '', reason: 'a reminder before the due date, and the invoice is 35 days overdue already' }),
+    ]);
     const small = await call(h.campaigns, 'listCampaigns', { pageSize: 0, pageToken: '', statuses: [], customerId: story.smallDebtorId, riskLevel: 0, invoiceId: '' });
     expect(small.campaigns).toEqual([]);
   });
 
-  it('3. the first step: an e-mail task compliance allowed, with the rendered message, where to send it and the decision', async () => {
+  it('3. the next pass makes the first contact: an e-mail task compliance allowed, with the rendered message, where to send it and the decision', async () => {
+    expect(await f.runPass()).toEqual({ campaignsExamined: 1, tasksCreated: 1 });
     const [task, ...others] = await f.tasks(story.campaignId);
     expect(others).toEqual([]);
     expect(task).toMatchObject({
       customerId: story.customerId,
-      stepIndex: 0,
+      stepIndex: 1,
       type: TaskType.TASK_TYPE_SEND_EMAIL,
       status: TaskStatus.TASK_STATUS_PENDING,
       channel: Channel.CHANNEL_EMAIL,
-      priority: campaignsV1.Priority.PRIORITY_LOW,
+      priority: campaignsV1.Priority.PRIORITY_MEDIUM,
       endpoint: expect.objectContaining({ email: 'ap@avalon-freight.example', contactName: 'Morgan Hale', companyName: 'Avalon Freight Ltd.', timeZone: ZONE }),
     });
-    expect(task.content).toMatchObject({ channel: Channel.CHANNEL_EMAIL, subject: `Invoice ${invoiceNumber} is due on ${longDate(DUE_DATE)}`, templateVersion: 1 });
-    expect(task.content?.body).toMatch(new RegExp(`^Dear Morgan Hale, \\$1,200\\.00 is due on invoice ${invoiceNumber}\\. Pay at https://pay\\.example\\.com/invoices/${invoiceNumber}\\. .*UNSUBSCRIBE`));
+    expect(task.content).toMatchObject({ channel: Channel.CHANNEL_EMAIL, subject: `Reminder: invoice ${invoiceNumber}`, templateVersion: 1 });
+    expect(task.content?.body).toMatch(new RegExp(`^Dear Morgan Hale, \\$1,200\\.00 is now overdue on invoice ${invoiceNumber}\\. .*UNSUBSCRIBE`));
     expect(task.decisionId).toMatch(/^[0-9a-f-]{36}$/);
 
     const decision = await f.decision(task.decisionId);
     expect(decision).toMatchObject({ id: task.decisionId, customerId: story.customerId, channel: complianceV1.Channel.CHANNEL_EMAIL, result: complianceV1.DecisionResult.DECISION_RESULT_ALLOW, timeZone: ZONE, countryCode: 'CA', regionCode: 'NL' });
     expect(decision.reservationExpireTime?.getTime()).toBeGreaterThan(Date.now());
-    expect(await f.stepRuns(story.campaignId)).toEqual([
-      expect.objectContaining({ stepIndex: 0, stepName: 'Pre-due reminder', outcome: StepOutcome.STEP_OUTCOME_TASK_CREATED, channel: Channel.CHANNEL_EMAIL, decisionId: task.decisionId, taskId: task.id, reason: '' }),
-    ]);
+    expect((await f.stepRuns(story.campaignId))[1]).toEqual(
+      expect.objectContaining({ stepIndex: 1, stepName: 'Friendly reminder', outcome: StepOutcome.STEP_OUTCOME_TASK_CREATED, channel: Channel.CHANNEL_EMAIL, decisionId: task.decisionId, taskId: task.id, reason: '' }),
+    );
+    // The SMS is 6 days after this e-mail in the schedule (+1, +7): the campaign keeps that spacing.
+    const { nextStepTime } = await f.campaign(story.campaignId);
+    const wait = (nextStepTime as Date).getTime() - Date.now();
+    expect(wait).toBeGreaterThan(6 * 86_400_000 - 60_000);
+    expect(wait).toBeLessThanOrEqual(6 * 86_400_000);
     story.emailTaskId = task.id;
     story.emailDecisionId = task.decisionId;
   });
@@ -170,12 +193,9 @@ describe('the escalation story', () => {
     expect(delivered).toEqual({ outcome: 'sent', decision_id: story.emailDecisionId, consumed_by: story.attemptId, reached: true });
   });
 
-  it('5. the next pass enrols nobody more and sends the friendly e-mail; then the SMS is deferred by quiet hours in St. John’s', async () => {
-    expect(await f.runPass()).toEqual({ campaignsExamined: 1, tasksCreated: 1 });
-    expect((await f.tasks(story.campaignId)).map((t) => [t.stepIndex, TaskType[t.type]])).toEqual([
-      [0, 'TASK_TYPE_SEND_EMAIL'],
-      [1, 'TASK_TYPE_SEND_EMAIL'],
-    ]);
+  it('5. the next pass enrols nobody more and waits; six days later the SMS is deferred by quiet hours in St. John’s', async () => {
+    expect(await f.runPass()).toEqual({});
+    expect((await f.tasks(story.campaignId)).map((t) => [t.stepIndex, TaskType[t.type]])).toEqual([[1, 'TASK_TYPE_SEND_EMAIL']]);
     const { campaigns } = await call(h.campaigns, 'listCampaigns', { pageSize: 0, pageToken: '', statuses: [], customerId: story.customerId, riskLevel: 0, invoiceId: '' });
     expect(campaigns.map((c) => c.id)).toEqual([story.campaignId]);
 
@@ -200,6 +220,7 @@ describe('the escalation story', () => {
     story.ruleId = rule?.id as string;
     story.windowOpensAt = window.opensAt;
 
+    await daysPass();
     expect(await f.runPass()).toEqual({ campaignsExamined: 1, stepsDeferred: 1 });
     const deferral = (await f.stepRuns(story.campaignId))[2];
     expect(deferral).toMatchObject({ stepIndex: 2, stepName: 'SMS reminder', outcome: StepOutcome.STEP_OUTCOME_DEFERRED, channel: Channel.CHANNEL_SMS, taskId: '' });
@@ -211,7 +232,7 @@ describe('the escalation story', () => {
     expect(decision.notBeforeTime?.toISOString()).toBe(window.opensAt.toISOString());
     expect(decision.rules).toEqual([expect.objectContaining({ ruleId: story.ruleId, version: 1 })]);
     // No SMS task; the campaign waits on step 2 until the window opens.
-    expect((await f.tasks(story.campaignId)).map((t) => t.stepIndex)).toEqual([0, 1]);
+    expect((await f.tasks(story.campaignId)).map((t) => t.stepIndex)).toEqual([1]);
     expect(await f.campaign(story.campaignId)).toMatchObject({ currentStep: 2, nextStepTime: window.opensAt, status: CampaignStatus.CAMPAIGN_STATUS_ACTIVE });
     // Asked again before the window opens, nothing happens.
     expect(await f.runPass()).toEqual({});
@@ -230,10 +251,9 @@ describe('the escalation story', () => {
     );
     expect(rule).toMatchObject({ version: 2, updatedBy: COMPLIANCE_OFFICER });
 
-    // The engine runs on the real clock, and the deferral is hours away: the clock moves on to
-    // the window's start. This UPDATE is the only write of the story that is not a gRPC call.
-    const moved = await h.db.query('UPDATE campaigns SET next_step_at = now() WHERE id = $1 AND next_step_at = $2 RETURNING id', [story.campaignId, story.windowOpensAt]);
-    expect(moved).toHaveLength(1);
+    // The deferral is hours away: the clock moves on to the window's start.
+    expect((await f.campaign(story.campaignId)).nextStepTime).toEqual(story.windowOpensAt);
+    await daysPass();
 
     expect(await f.runPass()).toEqual({ campaignsExamined: 1, tasksCreated: 1 });
     const sms = (await f.tasks(story.campaignId)).find((t) => t.stepIndex === 2) as campaignsV1.Task;
@@ -263,6 +283,8 @@ describe('the escalation story', () => {
       requestId: randomUUID(),
     });
 
+    // The call is a week after the SMS in the schedule.
+    await daysPass();
     expect(await f.runPass()).toEqual({ campaignsExamined: 1, stepsRefused: 1 });
     const refusal = (await f.stepRuns(story.campaignId))[4];
     expect(refusal).toMatchObject({ stepIndex: 3, stepName: 'Reminder call', outcome: StepOutcome.STEP_OUTCOME_REFUSED, channel: Channel.CHANNEL_PHONE, taskId: '' });
@@ -288,9 +310,10 @@ describe('the escalation story', () => {
       body: `Dear Morgan Hale, $700.00 remains unpaid on invoice ${invoiceNumber}, ${daysOverdueInZone(DUE_DATE)} days past its due date.`,
     });
     expect(letter.instructions).toContain('700.00 CAD outstanding');
-    // Every step so far was taken, in order: nothing skipped because of the payment.
+    // Every step so far was taken, in order: nothing skipped because of the payment (the letter
+    // comes right after the refused call: nobody was contacted in between).
     expect(await ledger()).toEqual([
-      [0, 'STEP_OUTCOME_TASK_CREATED'],
+      [0, 'STEP_OUTCOME_SKIPPED'],
       [1, 'STEP_OUTCOME_TASK_CREATED'],
       [2, 'STEP_OUTCOME_DEFERRED'],
       [2, 'STEP_OUTCOME_TASK_CREATED'],
@@ -302,14 +325,15 @@ describe('the escalation story', () => {
 
   it('9. paid in full: the next pass completes the campaign and cancels the tasks nobody took', async () => {
     await f.pay(story.invoiceId, CAD('700.00'));
+    // Research is 9 days away; the pass finds the payment anyway (the settlement watch).
+    expect((await f.campaign(story.campaignId)).nextStepTime?.getTime()).toBeGreaterThan(Date.now() + 8 * 86_400_000);
 
     expect(await f.runPass()).toEqual({ campaignsExamined: 1, campaignsCompleted: 1 });
     const campaign = await f.campaign(story.campaignId);
     expect(campaign).toMatchObject({ status: CampaignStatus.CAMPAIGN_STATUS_COMPLETED, outcome: 'paid in full', currentStep: 5 });
     expect(campaign.completeTime).toBeInstanceOf(Date);
     expect((await f.tasks(story.campaignId)).map((t) => [t.stepIndex, TaskStatus[t.status]])).toEqual([
-      [0, 'TASK_STATUS_COMPLETED'],
-      [1, 'TASK_STATUS_CANCELLED'],
+      [1, 'TASK_STATUS_COMPLETED'],
       [2, 'TASK_STATUS_CANCELLED'],
       [4, 'TASK_STATUS_CANCELLED'],
     ]);
@@ -333,7 +357,7 @@ describe('the escalation story', () => {
     expect(trail.map((e) => [e.action, e.step_index])).toEqual([
       ['created', null],
       ['started', null],
-      ['step_task_created', 0],
+      ['step_skipped', 0],
       ['step_task_created', 1],
       ['step_deferred', 2],
       ['step_task_created', 2],
@@ -355,8 +379,7 @@ describe('the escalation story', () => {
       [story.campaignId],
     );
     expect(taskTrails).toEqual([
-      { step_index: 0, actions: ['created', 'completed'] },
-      { step_index: 1, actions: ['created', 'cancelled'] },
+      { step_index: 1, actions: ['created', 'completed'] },
       { step_index: 2, actions: ['created', 'cancelled'] },
       { step_index: 4, actions: ['created', 'cancelled'] },
     ]);
@@ -395,18 +418,13 @@ describe('the escalation story', () => {
       letters_without_decision: 1,
       steps_run_twice: 0,
       steps_run: 5,
-      tasks: 4,
+      tasks: 3,
       decisions_outside_the_ledger: 0,
       orphan_reservations: 0,
-      reservations: 3,
+      reservations: 2,
     });
   });
 });
-
-/** A due date written out as the customer reads it (en-CA: the template's language, the customer's country). */
-function longDate(day: string): string {
-  return new Intl.DateTimeFormat('en-CA', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
-}
 
 /** Whole days from a due date to today in the customer's zone. */
 function daysOverdueInZone(due: string): number {

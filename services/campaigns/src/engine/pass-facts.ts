@@ -32,7 +32,7 @@ function customerFact(p: customersV1.ContactProfile): CustomerFact {
   };
 }
 
-function invoiceFact(i: customersV1.Invoice): InvoiceFact {
+export function invoiceFact(i: customersV1.Invoice): InvoiceFact {
   return {
     id: i.id,
     // Every status the customers service answers is known; UNSPECIFIED would be its bug.

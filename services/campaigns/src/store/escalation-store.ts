@@ -112,6 +112,40 @@ export class EscalationStore {
   }
 
   /**
+   * Up to `limit` active campaigns whose next step is not due (later, or none), with an id after
+   * `afterId`, in id order, and their invoices: what the settlement watch looks at. Reads only.
+   */
+  async waitingCampaigns(afterId: string, limit: number): Promise<{ id: string; invoiceIds: string[] }[]> {
+    const rows = await sql<{ id: string; invoice_ids: string[] }>(
+      this.em(),
+      `SELECT c.id, ARRAY(SELECT ci.invoice_id::text FROM campaign_invoices ci WHERE ci.campaign_id = c.id ORDER BY ci.invoice_id) AS invoice_ids
+         FROM campaigns c
+        WHERE c.status = 'active' AND (c.next_step_at IS NULL OR c.next_step_at > now()) AND c.id > ?::uuid
+        ORDER BY c.id
+        LIMIT ?`,
+      [afterId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, invoiceIds: r.invoice_ids }));
+  }
+
+  /**
+   * Makes the campaigns' next step due now (those still active and not due yet): the pass then
+   * takes them as any due campaign, and completes those with nothing left to owe. Answers how
+   * many changed. Doing it twice (two replicas) changes nothing more.
+   */
+  async makeDue(ids: readonly string[]): Promise<number> {
+    if (!ids.length) return 0;
+    const rows = await sql<{ id: string }>(
+      this.em(),
+      `UPDATE campaigns SET next_step_at = now()
+        WHERE id = ANY(?::uuid[]) AND status = 'active' AND (next_step_at IS NULL OR next_step_at > now())
+       RETURNING id`,
+      [ids],
+    );
+    return rows.length;
+  }
+
+  /**
    * Gives up the lease of campaigns this pass could not decide (a service they need did not
    * answer): nothing else changes, the run keys stay, and the next pass takes them again.
    */

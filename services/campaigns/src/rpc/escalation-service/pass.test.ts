@@ -188,6 +188,24 @@ describe('RunEscalation', () => {
     expect(await h.db.query('SELECT running FROM campaign_invoices WHERE campaign_id = $1', [campaignId])).toEqual([{ running: false }]);
   });
 
+  it('paid in full while the next step is weeks away: the next pass completes the campaign and cancels the task nobody took; unpaid ones wait', async () => {
+    const paid = await debtor();
+    const paidId = await f.startedCampaign(paid.customerId, [paid.invoice.id], [emailStep(), emailStep({ delayDays: 40 })]);
+    const unpaid = await debtor();
+    const unpaidId = await f.startedCampaign(unpaid.customerId, [unpaid.invoice.id], [emailStep(), emailStep({ delayDays: 40 })]);
+    expect(f.counts(await f.run())).toEqual({ campaignsExamined: 2, tasksCreated: 2 });
+    expect((await f.campaignRow(paidId)).next_step_at?.getTime()).toBeGreaterThan(Date.now() + 20 * DAY);
+
+    await f.pay(paid.invoice.id, '500.00');
+    expect(f.counts(await f.run())).toEqual({ campaignsExamined: 1, campaignsCompleted: 1 });
+    expect(await f.campaignRow(paidId)).toMatchObject({ status: 'completed', outcome: 'paid in full', current_step: 1, engine_run_key: null });
+    expect((await f.tasksOf(paidId)).map((t) => t.status)).toEqual(['cancelled']);
+    expect(await f.campaignRow(unpaidId)).toMatchObject({ status: 'active', current_step: 1 });
+    expect((await f.tasksOf(unpaidId)).map((t) => t.status)).toEqual(['pending']);
+    // Nothing more to do.
+    expect(f.counts(await f.run())).toEqual({});
+  });
+
   it('when the steps run out the campaign ends with what is outstanding: exhausted after a contact, handed to research after research', async () => {
     const contact = await debtor();
     const exhaustedId = await f.startedCampaign(contact.customerId, [contact.invoice.id], [emailStep()]);
