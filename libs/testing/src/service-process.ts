@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { workspaceRoot } from '@cec/db';
 import { testServiceEnv } from './test-service';
@@ -7,9 +7,16 @@ import { watchProcess, type WatchedProcess } from './waiting';
 export interface ServiceProcess {
   /** host:port of its gRPC server. */
   address: string;
+  /** host:port of its Prometheus /metrics endpoint. */
+  metricsAddress: string;
   process: WatchedProcess;
   /** SIGTERM, then SIGKILL if it has not exited within 15 s. Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Sends `signal` to the service's own process (tsx runs main.ts as a child of its own) and
+   * resolves once it exited: SIGKILL plays a crash (no shutdown runs, its connections just drop).
+   */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -20,7 +27,8 @@ export interface ServiceProcess {
  */
 export async function startServiceProcess(name: string, databaseUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const root = workspaceRoot();
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'services', name, 'src', 'main.ts')], {
+  const main = join(root, 'services', name, 'src', 'main.ts');
+  const child = spawn(join(root, 'node_modules/.bin/tsx'), [main], {
     env: { ...process.env, ...testServiceEnv(name, databaseUrl), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -34,10 +42,18 @@ export async function startServiceProcess(name: string, databaseUrl: string, env
         child.kill('SIGKILL');
       });
     })());
+  const kill = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // tsx's children: esbuild's service and the node process running main.ts (the service).
+    const pids = execFileSync('pgrep', ['-P', String(child.pid), '-f', main], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    if (pids.length !== 1) throw new Error(`expected one process running ${main} under tsx (pid ${child.pid}), found ${pids.length}`);
+    process.kill(Number(pids[0]), signal);
+    await watched.exited(15_000);
+  };
   try {
     await watched.waitForLine('"status":"SERVING"', 40_000);
-    const started = JSON.parse(await watched.waitForLine(/"grpc":"127\.0\.0\.1:\d+"/, 10_000)) as { grpc: string };
-    return { address: started.grpc, process: watched, stop };
+    const started = JSON.parse(await watched.waitForLine(/"grpc":"127\.0\.0\.1:\d+"/, 10_000)) as { grpc: string; metrics: string };
+    return { address: started.grpc, metricsAddress: started.metrics, process: watched, stop, kill };
   } catch (error) {
     await stop();
     throw error;
