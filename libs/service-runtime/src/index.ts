@@ -1,3 +1,4 @@
+export { repeatEvery } from './repeat-every';
 export { readServiceConfig, serviceEnvSpecs, type ConfigShape, type ServiceConfig } from './service-config';
 export { serviceDatabaseUrl } from './service-database';
 export { envPrefix, peerAddressVariable, SERVICE_DIRECTORY, SERVICE_NAMES, type ServiceName } from './service-directory';

@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { currentCall, runInCall, systemCall, type CallContext } from '@cec/context';
 import type { Logger, ServiceMetrics } from '@cec/observability';
-import type { BackgroundWork } from '@cec/service-runtime';
+import { repeatEvery, type BackgroundWork } from '@cec/service-runtime';
 import type { CampaignsDeps } from './campaigns-config';
 import type { CampaignFigures } from './domain/campaign-figures';
 import { runEnrolment } from './enrolment';
@@ -373,11 +373,7 @@ export function escalationEngine(deps: CampaignsDeps): EscalationEngine {
  */
 export function startEscalationLoop(engine: EscalationEngine, options: { intervalMs: number; batchSize: number; leaseMs: number; logger: Logger }): BackgroundWork {
   const { intervalMs, batchSize, leaseMs, logger } = options;
-  if (intervalMs === 0) return { stop: async () => undefined };
   let stopped = false;
-  let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-
   const tick = async (): Promise<void> => {
     for (let round = 0; !stopped; round += 1) {
       const requestId = `escalation-pass-${randomUUID()}`;
@@ -392,22 +388,11 @@ export function startEscalationLoop(engine: EscalationEngine, options: { interva
       }
     }
   };
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().finally(() => {
-        running = undefined;
-        schedule();
-      });
-    }, intervalMs);
-    timer.unref();
-  };
-  schedule();
+  const loop = repeatEvery(intervalMs, tick);
   return {
     stop: async () => {
       stopped = true;
-      clearTimeout(timer);
-      await running;
+      await loop.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemCall } from '@cec/context';
 import type { Logger } from '@cec/observability';
-import type { BackgroundWork } from '@cec/service-runtime';
+import { repeatEvery, type BackgroundWork } from '@cec/service-runtime';
 import { AgentSweepStore } from './store/agent-store';
 import type { TaskSweepStore } from './store/task-sweep-store';
 
@@ -9,12 +9,10 @@ import type { TaskSweepStore } from './store/task-sweep-store';
  * Every `intervalMs`: tasks whose lease ran out go back to the queue (or fail on their last
  * attempt), agents that stopped heartbeating become offline, and agents' performance_metrics
  * are refreshed. Safe on every replica at once (each step takes its rows FOR UPDATE SKIP
- * LOCKED). A tick that comes while the last pass still runs is skipped; a failed step is
- * logged and tried again at the next tick; stop() waits for the running pass.
+ * LOCKED). Passes never overlap (the interval counts from the end of the last); a failed
+ * step is logged and tried again at the next pass; stop() waits for the running pass.
  */
 export function startLeaseSweeper(stores: { tasks: TaskSweepStore; agents: AgentSweepStore }, intervalMs: number, logger: Logger): BackgroundWork {
-  let running: Promise<void> | undefined;
-  let stopped = false;
   const step = async (name: string, work: () => Promise<unknown>): Promise<void> => {
     try {
       const done = await work();
@@ -24,24 +22,10 @@ export function startLeaseSweeper(stores: { tasks: TaskSweepStore; agents: Agent
       logger.warn({ err: { message: (error as Error).message } }, `lease sweeper: ${name} failed; it runs again at the next interval`);
     }
   };
-  const pass = (): void => {
-    if (running || stopped) return;
+  return repeatEvery(intervalMs, async () => {
     const call = systemCall('campaigns.lease_sweeper', `lease-sweep-${randomUUID()}`);
-    running = (async () => {
-      await step('expired_leases', () => stores.tasks.sweepExpiredLeases(call));
-      await step('agents_offline', () => stores.agents.markOffline(call));
-      await step('performance_refreshed', () => stores.agents.refreshPerformance(call));
-    })().finally(() => {
-      running = undefined;
-    });
-  };
-  const timer = setInterval(pass, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+    await step('expired_leases', () => stores.tasks.sweepExpiredLeases(call));
+    await step('agents_offline', () => stores.agents.markOffline(call));
+    await step('performance_refreshed', () => stores.agents.refreshPerformance(call));
+  });
 }

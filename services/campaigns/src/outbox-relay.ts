@@ -7,7 +7,7 @@ import { REQUEST_ID } from '@cec/grpc';
 import type { Logger, ServiceMetrics } from '@cec/observability';
 import { pgTimestampRequired } from '@cec/orm';
 import { complianceV1, customersV1 } from '@cec/proto';
-import type { BackgroundWork } from '@cec/service-runtime';
+import { repeatEvery, type BackgroundWork } from '@cec/service-runtime';
 import type { CampaignsDeps } from './campaigns-config';
 import {
   complianceOutcome,
@@ -122,8 +122,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): BackgroundWork {
   watchBacklog(store, metrics);
 
   let stopped = false;
-  let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
 
   const round = async (destination: OutboxDestination): Promise<{ claimed: number; delivered: number }> => {
     const requestId = `outbox-relay-${randomUUID()}`;
@@ -176,23 +174,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): BackgroundWork {
     }
   };
 
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().finally(() => {
-        running = undefined;
-        schedule();
-      });
-    }, intervalMs);
-    timer.unref();
-  };
-  schedule();
-
+  const loop = repeatEvery(intervalMs, tick);
   return {
     stop: async () => {
       stopped = true;
-      clearTimeout(timer);
-      await running;
+      await loop.stop();
     },
   };
 }
