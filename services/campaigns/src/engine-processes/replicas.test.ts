@@ -3,7 +3,8 @@
  * loops (small batches, short interval) and RunEscalation calls at all three at once, over
  * hundreds of due campaigns that meet ALLOW, DEFER, refusals, fallbacks, skips and endings.
  * Every due step is taken once, every task has its ALLOW, no reservation is left without its
- * task, the work was shared; and the same with compliance stopped while they run.
+ * task, the work was shared; and the same with compliance stopped (SIGTERM), compliance killed
+ * (SIGKILL: a batch it decided may never be answered) and customers stopped while they run.
  */
 import { campaignsV1 } from '@cec/proto';
 import { call, eventually, type ServiceProcess } from '@cec/testing';
@@ -22,11 +23,18 @@ const f = passFixtures(h);
 const REPLICA_ENV = { ENGINE_INTERVAL_MS: '100', ENGINE_BATCH_SIZE: '20', ENGINE_LEASE_MS: '20000' };
 let replicas: ServiceProcess[] = [];
 let first: Prepared;
-let second: Prepared;
+const PEERS_DOWN = [
+  { peer: 'compliance', signal: 'SIGTERM' },
+  { peer: 'compliance', signal: 'SIGKILL' },
+  { peer: 'customers', signal: 'SIGTERM' },
+] as const;
+const later = new Map<string, Prepared>();
 beforeAll(async () => {
-  // Both populations are made before the replicas run (their copies are of campaigns no engine took yet).
+  // Every population is made before the replicas run (their copies are of campaigns no engine took yet).
   first = await preparePopulation(h, f, { allow2: 150, defer: 60, refuse: 60, fallback: 60, finish: 60, skip: 60 });
-  second = await preparePopulation(h, f, { allow2: 100, defer: 40, refuse: 40, fallback: 40, finish: 40, skip: 40 });
+  for (const { peer, signal } of PEERS_DOWN) {
+    later.set(`${peer} ${signal}`, await preparePopulation(h, f, { allow2: 80, defer: 24, refuse: 24, fallback: 24, finish: 24, skip: 24 }));
+  }
   replicas = await Promise.all([1, 2, 3].map(() => startCampaignsProcess(h, REPLICA_ENV)));
 }, 120_000);
 afterAll(async () => {
@@ -94,26 +102,27 @@ describe('three campaigns replicas', () => {
     expect(taken).toBeGreaterThan(0);
   }, 150_000);
 
-  it('with compliance stopped while they run: nothing is made without a decision; once it is back every step is taken once', async () => {
-    const population = await second.insert();
+  it.each(PEERS_DOWN)('with $peer down ($signal) while they run: nothing is made without a decision; once it is back every step is taken once', async ({ peer, signal }) => {
+    const population = await (later.get(`${peer} ${signal}`) as Prepared).insert();
     const outputSoFar = replicas.map((r) => r.process.output().length);
-    // Its campaigns made through the APIs were taken in the first test: wait for the copies.
+    // Its campaigns made through the APIs were taken in an earlier test: wait for the copies.
     const before = (await progressOf(h.db, population.campaignIds)).runs;
     await eventually(async () => (await progressOf(h.db, population.campaignIds)).runs > before, { what: 'the replicas at work on the new campaigns', intervalMs: 10 });
-    await h.stopPeer('compliance');
+    if (signal === 'SIGKILL') await (peer === 'compliance' ? h.complianceProcess : h.customersProcess).kill('SIGKILL');
+    else await h.stopPeer(peer);
     try {
       // The replicas run into it: campaigns are left for a later pass.
       await eventually(() => replicas.some((r, i) => r.process.output().slice(outputSoFar[i]).includes('campaigns left for a later pass')), {
-        what: 'a replica leaving campaigns for later while compliance is down',
+        what: `a replica leaving campaigns for later while ${peer} is down`,
         timeoutMs: 20_000,
       });
       const during = await progressOf(h.db, population.campaignIds);
       expect(during.runs).toBeLessThan(population.expectedRuns);
       expect(await brokenInvariants(h.db, population.campaignIds, { always: true })).toEqual({});
     } finally {
-      await h.startPeer('compliance');
+      await h.startPeer(peer);
     }
-    await eventually(() => allStepsDone(h.db, population), { what: 'every due step done once compliance is back', timeoutMs: 90_000, intervalMs: 250 });
+    await eventually(() => allStepsDone(h.db, population), { what: `every due step done once ${peer} is back`, timeoutMs: 90_000, intervalMs: 250 });
     await expectEveryStepOnce(population);
   }, 150_000);
 });
