@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@cec/db';
 import { testServiceEnv } from './test-service';
@@ -45,9 +46,9 @@ export async function startServiceProcess(name: string, databaseUrl: string, env
   const kill = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     // tsx's children: esbuild's service and the node process running main.ts (the service).
-    const pids = execFileSync('pgrep', ['-P', String(child.pid), '-f', main], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const pids = childrenRunning(child.pid as number, main);
     if (pids.length !== 1) throw new Error(`expected one process running ${main} under tsx (pid ${child.pid}), found ${pids.length}`);
-    process.kill(Number(pids[0]), signal);
+    process.kill(pids[0], signal);
     await watched.exited(15_000);
   };
   try {
@@ -58,6 +59,28 @@ export async function startServiceProcess(name: string, databaseUrl: string, env
     await stop();
     throw error;
   }
+}
+
+/** The processes whose parent is `parentPid` and whose command line names `file` (Linux: /proc; elsewhere pgrep). */
+function childrenRunning(parentPid: number, file: string): number[] {
+  if (!existsSync('/proc/self/stat')) {
+    return execFileSync('pgrep', ['-P', String(parentPid), '-f', file], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  }
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return ''; // gone meanwhile
+    }
+  };
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      // stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = read(`/proc/${pid}/stat`);
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parentPid && read(`/proc/${pid}/cmdline`).split('\0').includes(file);
+    })
+    .map(Number);
 }
 
 /**
