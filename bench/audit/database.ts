@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrate, quoteIdent, redactUrl, startThrowAwayPostgres, stopEmbeddedPostgres, withDatabase } from '@cec/db';
+import { withClient as withPgClient } from '../common/pg';
 
 export interface BenchDatabase {
   /** Superuser (migration role) URL of the bench database. */
@@ -23,15 +24,7 @@ export interface BenchDatabase {
   dispose(): Promise<void>;
 }
 
-export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, application_name: 'bench-audit' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+export const withClient = <T>(url: string, work: (client: Client) => Promise<T>): Promise<T> => withPgClient(url, work, 'bench-audit');
 
 /**
  * The comparison tables, created by the migration role in the bench database only:

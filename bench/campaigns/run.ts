@@ -14,7 +14,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
-import { Client } from 'pg';
 import { freePort, withUser } from '@cec/db';
 import { campaignsV1 } from '@cec/proto';
 import { createBenchDatabase, seed as seedCustomers } from '../customers/database';
@@ -24,6 +23,7 @@ import { runMain } from '../common/cleanup';
 import { formatProfile, newestProfile, summariseProfile, type ProfileWindow } from '../common/cpu-profile';
 import { envNumber } from '../common/env';
 import { isServing, unary } from '../common/grpc';
+import { withClient } from '../common/pg';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SECONDS = envNumber('BENCH_SECONDS', 10, 1);
@@ -38,16 +38,6 @@ const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 const log = (line: string) => console.error(`[bench:campaigns] ${line}`);
-
-async function withClient<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, application_name: 'bench' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A template, AGENTS email agents (capacity 10) and TASKS due send_email tasks as a campaign step writes them. */
 async function seedQueue(url: string): Promise<string[]> {

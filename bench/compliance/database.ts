@@ -5,17 +5,9 @@
  * contact history in compliance_contact_attempts over the last 30 days. The rules are
  * installed through the service itself (run.ts). Deterministic: the random draws are seeded.
  */
-import { Client } from 'pg';
+import { withClient } from '../common/pg';
 
-export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, application_name: 'bench' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+export { withClient };
 
 /** Where customers are, in percent of the seeded customers (the weights add up to 100). */
 export interface Place {

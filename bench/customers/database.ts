@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { migrate, quoteIdent, redactUrl, startThrowAwayPostgres, stopEmbeddedPostgres, withDatabase } from '@cec/db';
+import { withClient } from '../common/pg';
 
 export interface BenchDatabase {
   /** Superuser (migration role) URL of the bench database. */
@@ -30,16 +30,6 @@ export interface DataSet {
   overdueRows: number;
   payments: number;
   serverVersion: string;
-}
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, application_name: 'bench' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Creates and migrates the bench database; `log` reports progress. */

@@ -12,17 +12,9 @@
  *   next_step_at, created_by, request_id) and its campaign_invoices link (the trigger fills in
  *   customer and running flag). Their creation audit events are not written.
  */
-import { Client } from 'pg';
+import { withClient } from '../common/pg';
 
-export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, application_name: 'bench' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+export { withClient };
 
 /** Customer n's place: bucket n % 100. */
 const PLACES_SQL = `(VALUES
