@@ -47,6 +47,7 @@ export const CAMPAIGNS_CLIENTS = {
   customers: { peer: 'customers', client: customersV1.CustomerServiceClient },
   invoices: { peer: 'customers', client: customersV1.InvoiceServiceClient },
   compliance: { peer: 'compliance', client: complianceV1.ComplianceServiceClient },
+  optOuts: { peer: 'compliance', client: complianceV1.OptOutServiceClient },
 } as const;
 
 /** What the campaigns service's handlers and background work are built from. */

@@ -28,6 +28,7 @@ beforeAll(async () => {
     customers: createClient(customersV1.CustomerServiceClient, h.customersProcess.address, { caller: 'campaigns' }),
     invoices: createClient(customersV1.InvoiceServiceClient, h.customersProcess.address, { caller: 'campaigns' }),
     compliance: createClient(complianceV1.ComplianceServiceClient, h.complianceProcess.address, { caller: 'campaigns' }),
+    optOuts: createClient(complianceV1.OptOutServiceClient, h.complianceProcess.address, { caller: 'campaigns' }),
   };
 });
 afterAll(() => Object.values(clients ?? {}).forEach((c) => c.close()));

@@ -13,6 +13,7 @@ import { afterVerdict, firstMove, utcDay, type CampaignFacts, type DecideContext
 import { fetchBatchFacts } from './engine/facts';
 import { campaignFactsOf } from './engine/pass-facts';
 import { describeFailure, type PassCallOptions } from './engine/peer-calls';
+import { OptOutWatch } from './engine/opt-out-watch';
 import { SettlementWatch } from './engine/settlement-watch';
 import { commitSteps, type StepCommit } from './store/escalation-commit';
 import { EscalationStore, type ClaimedCampaign } from './store/escalation-store';
@@ -29,6 +30,8 @@ export interface PassCounts {
   campaignsCompleted: number;
   campaignsEnrolled: number;
   campaignsRetriedLater: number;
+  /** Pending contact tasks cancelled: the customer opted out of the channel (or is do-not-contact) after the ALLOW. */
+  tasksCancelledByOptOut: number;
 }
 
 export interface PassResult extends PassCounts {
@@ -48,7 +51,7 @@ export interface EngineDeps {
   orm: MikroORM;
   logger: Logger;
   metrics: ServiceMetrics;
-  clients: Pick<CampaignsDeps['clients'], 'customers' | 'invoices' | 'compliance'>;
+  clients: Pick<CampaignsDeps['clients'], 'customers' | 'invoices' | 'compliance' | 'optOuts'>;
   settings: Pick<CampaignsDeps['settings'], 'ENGINE_BATCH_SIZE' | 'ENGINE_LEASE_MS' | 'SENDER_COMPANY' | 'PAYMENT_LINK_BASE'>;
   /** Auto-enrolment, run first in a pass. */
   enrol(call: CallContext): Promise<{ enrolled: number }>;
@@ -67,6 +70,7 @@ const emptyCounts = (): PassCounts => ({
   campaignsCompleted: 0,
   campaignsEnrolled: 0,
   campaignsRetriedLater: 0,
+  tasksCancelledByOptOut: 0,
 });
 
 /** A campaign of the batch on its way through the pass. */
@@ -95,11 +99,13 @@ export class EscalationEngine {
   private readonly store: EscalationStore;
   private readonly meters: EngineMetrics;
   private readonly settlements: SettlementWatch;
+  private readonly optOuts: OptOutWatch;
 
   constructor(private readonly deps: EngineDeps) {
     this.store = new EscalationStore(deps.orm);
     this.meters = engineMetrics(deps.metrics.registry, this.store);
     this.settlements = new SettlementWatch(this.store, deps.clients);
+    this.optOuts = new OptOutWatch(deps.orm, this.store, deps.clients.optOuts);
   }
 
   /** One pass: enrolment (unless skipped), then up to maxCampaigns due steps in batches. */
@@ -117,6 +123,7 @@ export class EscalationEngine {
       }
       const batchSize = this.deps.settings.ENGINE_BATCH_SIZE;
       await this.watchSettlements(call, batchSize);
+      counts.tasksCancelledByOptOut = await this.watchOptOuts(call, batchSize);
       for (let left = options.maxCampaigns; left > 0; ) {
         const limit = Math.min(batchSize, left);
         const batch = await this.runBatch(call, limit, counts);
@@ -141,6 +148,25 @@ export class EscalationEngine {
       if (due) this.deps.logger.info({ request_id: call.requestId, campaigns: due }, 'campaigns with nothing left to owe: completed in this pass');
     } catch (error) {
       this.deps.logger.warn({ request_id: call.requestId, err: { message: (error as Error).message } }, 'could not look for settled campaigns; a later pass looks again');
+    }
+  }
+
+  /** Pending contact tasks on a channel the customer opted out of (or do-not-contact) since the ALLOW are cancelled. */
+  private async watchOptOuts(call: CallContext, limit: number): Promise<number> {
+    const deadline = new Date(Math.min(call.deadline?.getTime() ?? Infinity, Date.now() + this.deps.settings.ENGINE_LEASE_MS / 2));
+    try {
+      const look = await this.optOuts.look(call, limit, { deadline, requestId: call.requestId });
+      if (look.unanswered) {
+        this.deps.logger.warn({ request_id: call.requestId, customers: look.unanswered, reason: look.failure }, 'compliance did not answer for the opt-outs of customers with pending contact tasks; a later pass looks again');
+      }
+      if (look.cancelled) {
+        this.meters.cancelled.inc({ reason: 'opt_out' }, look.cancelled);
+        this.deps.logger.info({ request_id: call.requestId, tasks: look.cancelled }, 'pending contact tasks cancelled: opted out (or do-not-contact) after the decision');
+      }
+      return look.cancelled;
+    } catch (error) {
+      this.deps.logger.warn({ request_id: call.requestId, err: { message: (error as Error).message } }, 'could not look for opt-outs of pending contact tasks; a later pass looks again');
+      return 0;
     }
   }
 
@@ -317,6 +343,7 @@ export class EscalationEngine {
 
 interface EngineMetrics {
   steps: Counter<'outcome'>;
+  cancelled: Counter<'reason'>;
   duration: Histogram;
 }
 
@@ -331,6 +358,12 @@ function engineMetrics(registry: Registry, store: EscalationStore): EngineMetric
       name: 'campaigns_engine_steps_total',
       help: 'Due steps the escalation engine handled, by outcome (task_created, fell_back, deferred, refused, skipped, completed, retried_later).',
       labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    cancelled: new Counter({
+      name: 'campaigns_engine_tasks_cancelled_total',
+      help: 'Pending tasks the escalation engine cancelled outside a step, by reason (opt_out: the customer opted out of the channel, or is do-not-contact, after the ALLOW).',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     duration: new Histogram({

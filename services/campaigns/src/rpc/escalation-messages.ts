@@ -25,6 +25,7 @@ export function passSummaryToProto(pass: PassResult): campaignsV1.PassSummary {
     campaignsCompleted: pass.campaignsCompleted,
     campaignsEnrolled: pass.campaignsEnrolled,
     campaignsRetriedLater: pass.campaignsRetriedLater,
+    tasksCancelledByOptOut: pass.tasksCancelledByOptOut,
     duration: { seconds: String(Math.floor(pass.durationMs / 1000)), nanos: Math.round(pass.durationMs % 1000) * 1_000_000 },
   };
 }

@@ -3,6 +3,7 @@ import type { CallContext } from '@cec/context';
 import { inSqlTransaction, recordAuditEvents, sql, type AuditEvent, type SqlTransaction } from '@cec/orm';
 import type { Channel, TaskType } from '../domain/contact';
 import type { Priority, TaskContext } from '../domain/task';
+import { cancelPendingTasks } from './pending-task-cancel';
 
 /** The task a step makes. */
 export interface StepTask {
@@ -96,19 +97,17 @@ export async function commitSteps(orm: MikroORM, call: CallContext, owner: strin
     const taskIds = await insertTasks(tx, mine);
     await insertRuns(tx, mine, taskIds);
     await updateCampaigns(tx, owner, mine);
-    const cancelled = await cancelPendingTasks(
-      tx,
-      mine.filter((s) => s.cancelPendingTasks).map((s) => s.campaignId),
-    );
     const events = mine.flatMap((s) => s.events(taskIds.get(s.campaignId) ?? null));
-    for (const task of cancelled) {
-      events.push({
-        entityType: 'task',
-        entityId: task.id,
-        action: 'cancelled',
-        actor: call.actor,
-        details: { from: 'pending', to: 'cancelled', reason: `campaign ${task.campaign_id} completed: paid in full`, campaign_id: task.campaign_id, request_id: call.requestId },
-      });
+    const paid = mine.filter((s) => s.cancelPendingTasks).map((s) => s.campaignId);
+    if (paid.length) {
+      const cancelled = await cancelPendingTasks(
+        tx,
+        call,
+        `SELECT id, 'campaign ' || campaign_id || ' completed: paid in full' AS reason, jsonb_build_object('campaign_id', campaign_id) AS details
+           FROM tasks WHERE campaign_id = ANY(?::uuid[])`,
+        [paid],
+      );
+      events.push(...cancelled);
     }
     await recordAuditEvents(tx, events);
     return { committed: new Set(mine.map((s) => s.campaignId)), taskIds, lost };
@@ -206,17 +205,5 @@ async function updateCampaigns(tx: SqlTransaction, owner: string, steps: readonl
        FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, current_step int, next_step_at timestamptz, last_step_at timestamptz, completed_at timestamptz, outcome text)
       WHERE c.id = x.id AND c.engine_lease_owner = ?::uuid`,
     [JSON.stringify(rows), owner],
-  );
-}
-
-async function cancelPendingTasks(tx: SqlTransaction, campaignIds: readonly string[]): Promise<{ id: string; campaign_id: string }[]> {
-  if (!campaignIds.length) return [];
-  return sql<{ id: string; campaign_id: string }>(
-    tx,
-    `UPDATE tasks t SET status = 'cancelled'
-       FROM (SELECT id FROM tasks WHERE campaign_id = ANY(?::uuid[]) AND status = 'pending' ORDER BY id FOR UPDATE) p
-      WHERE t.id = p.id
-      RETURNING t.id, t.campaign_id`,
-    [campaignIds],
   );
 }

@@ -129,6 +129,22 @@ export class EscalationStore {
   }
 
   /**
+   * Up to `limit` customers with a pending contact task (send_email, send_sms, make_call), with an
+   * id after `afterId`, in id order: what the opt-out watch looks at. Reads only.
+   */
+  async customersWithPendingContacts(afterId: string, limit: number): Promise<string[]> {
+    const rows = await sql<{ customer_id: string }>(
+      this.em(),
+      `SELECT DISTINCT t.customer_id FROM tasks t
+        WHERE t.status = 'pending' AND t.type IN ('send_email', 'send_sms', 'make_call') AND t.customer_id > ?::uuid
+        ORDER BY t.customer_id
+        LIMIT ?`,
+      [afterId, limit],
+    );
+    return rows.map((r) => r.customer_id);
+  }
+
+  /**
    * Makes the campaigns' next step due now (those still active and not due yet): the pass then
    * takes them as any due campaign, and completes those with nothing left to owe. Answers how
    * many changed. Doing it twice (two replicas) changes nothing more.

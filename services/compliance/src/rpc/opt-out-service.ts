@@ -1,7 +1,7 @@
 import { decodePageToken, filterFingerprint, pageSize, paginate, type AsyncService } from '@cec/grpc';
 import { Violations } from '@cec/errors';
 import type { complianceV1 } from '@cec/proto';
-import { optionalUuid, requireUuid, text } from '@cec/validation';
+import { idList, optionalUuid, requireUuid, text } from '@cec/validation';
 import type { FactsSource } from '../customer-facts';
 import { CHANNELS, type Channel } from '../domain/types';
 import type { OptOutChannel, OptOutRecord, OptOutStore } from '../store/opt-out-store';
@@ -41,6 +41,16 @@ function recordToProto(r: OptOutRecord): complianceV1.OptOutRecord {
     createTime: r.recordedAt,
     recordedBy: r.recordedBy ?? '',
   };
+}
+
+/** Each channel's state, email, phone and sms in that order: opted out when an opt-out is in force or the customer is do-not-contact. */
+function channelStates(inForce: ReadonlyMap<Channel, string | null> | undefined, doNotContact: boolean): complianceV1.ChannelOptOutState[] {
+  return CHANNELS.map((c: Channel) => ({
+    channel: channels.to(c),
+    optedOut: doNotContact || Boolean(inForce?.get(c)),
+    optOutId: inForce?.get(c) ?? '',
+    doNotContact,
+  }));
 }
 
 /** escalation.compliance.v1.OptOutService over the append-only opt-out history. */
@@ -102,14 +112,22 @@ export function optOutService(store: OptOutStore, facts: FactsSource): AsyncServ
       v.throwIfAny();
       const profile = (await facts([customerId])).get(customerId);
       const inForce = await store.inForce(customerId, CHANNELS);
-      const dnc = profile?.doNotContact ?? false;
       return {
-        channels: CHANNELS.map((c: Channel) => ({
-          channel: channels.to(c),
-          optedOut: dnc || Boolean(inForce.get(c)),
-          optOutId: inForce.get(c) ?? '',
-          doNotContact: dnc,
-        })),
+        channels: channelStates(inForce, profile?.doNotContact ?? false),
+        asOfTime: new Date(),
+      };
+    },
+
+    async batchGetOptOutStatus(request) {
+      const ids = idList('customer_ids', request.customerIds);
+      const profiles = await facts(ids); // NOT_FOUND names the unknown customers, as GetOptOutStatus
+      const inForce = await store.inForceMany(ids, CHANNELS);
+      return {
+        // One per requested id, repeats included, in request order (idList lower-cased the ids).
+        statuses: request.customerIds.map((raw) => {
+          const customerId = raw.toLowerCase();
+          return { customerId, channels: channelStates(inForce.get(customerId), profiles.get(customerId)?.doNotContact ?? false) };
+        }),
         asOfTime: new Date(),
       };
     },

@@ -112,11 +112,19 @@ export class OptOutStore {
 
   /** The opt-out record in force on each channel now (null: none), as check_opt_out_status reads it. */
   async inForce(customerId: string, channels: readonly Channel[]): Promise<Map<Channel, string | null>> {
-    const rows = await sql<{ channel: Channel; id: string | null }>(
+    return (await this.inForceMany([customerId], channels)).get(customerId) ?? new Map();
+  }
+
+  /** inForce for many customers in one statement: customer id -> channel -> the opt-out in force (null: none). */
+  async inForceMany(customerIds: readonly string[], channels: readonly Channel[]): Promise<Map<string, Map<Channel, string | null>>> {
+    const rows = await sql<{ customer_id: string; channel: Channel; id: string | null }>(
       this.em(),
-      'SELECT c.channel, opt_out_in_force(?, c.channel, now()) AS id FROM unnest(?::text[]) AS c(channel)',
-      [customerId, channels],
+      `SELECT x.customer_id, c.channel, opt_out_in_force(x.customer_id, c.channel, now()) AS id
+         FROM unnest(?::uuid[]) AS x(customer_id) CROSS JOIN unnest(?::text[]) AS c(channel)`,
+      [customerIds, channels],
     );
-    return new Map(rows.map((r) => [r.channel, r.id]));
+    const out = new Map<string, Map<Channel, string | null>>(customerIds.map((id) => [id, new Map()]));
+    for (const r of rows) out.get(r.customer_id)?.set(r.channel, r.id);
+    return out;
   }
 }

@@ -94,3 +94,46 @@ describe('OptOutService', () => {
     expect(await state()).toEqual(before);
   });
 });
+
+describe('OptOutService.BatchGetOptOutStatus', () => {
+  const batch = (customerIds: string[]) => call(h.optOuts, 'batchGetOptOutStatus', { customerIds });
+
+  it('agrees with GetOptOutStatus for every customer (sms out, all out, revoked by an opt-in, none, do-not-contact), one per requested id in request order', async () => {
+    const [smsOut, allOut, revoked, none, dnc] = await Promise.all([newCustomer(), newCustomer(), newCustomer(), newCustomer(), newCustomer({ doNotContact: true })]);
+    const before = new Date(Date.now() - 60_000);
+    await optOut({ customerId: smsOut, channel: Channel.CHANNEL_SMS, effectiveTime: before });
+    await optOut({ customerId: allOut, allChannels: true, effectiveTime: before });
+    await optOut({ customerId: revoked, allChannels: true, effectiveTime: before });
+    await optIn({ customerId: revoked, allChannels: true });
+
+    const ids = [dnc, none, smsOut, revoked, allOut, smsOut.toUpperCase()];
+    const answer = await batch(ids);
+    expect(answer.asOfTime).toBeInstanceOf(Date);
+    expect(answer.statuses.map((s) => s.customerId)).toEqual(ids.map((id) => id.toLowerCase()));
+    for (const s of answer.statuses) {
+      expect(s.channels).toEqual((await call(h.optOuts, 'getOptOutStatus', { customerId: s.customerId })).channels);
+    }
+    const outOf = (customerId: string) =>
+      Object.fromEntries((answer.statuses.find((s) => s.customerId === customerId)?.channels ?? []).map((c) => [complianceV1.channelToJSON(c.channel), c.optedOut]));
+    expect(outOf(smsOut)).toEqual({ CHANNEL_EMAIL: false, CHANNEL_PHONE: false, CHANNEL_SMS: true });
+    expect(outOf(allOut)).toEqual({ CHANNEL_EMAIL: true, CHANNEL_PHONE: true, CHANNEL_SMS: true });
+    expect(outOf(revoked)).toEqual({ CHANNEL_EMAIL: false, CHANNEL_PHONE: false, CHANNEL_SMS: false });
+    expect(outOf(none)).toEqual({ CHANNEL_EMAIL: false, CHANNEL_PHONE: false, CHANNEL_SMS: false });
+    expect(outOf(dnc)).toEqual({ CHANNEL_EMAIL: true, CHANNEL_PHONE: true, CHANNEL_SMS: true });
+    for (const id of [smsOut, allOut, revoked, none, dnc]) expect(outOf(id)).toEqual(await sqlStatus(id));
+    const smsState = answer.statuses[2].channels.find((c) => c.channel === Channel.CHANNEL_SMS);
+    expect(smsState?.optOutId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(answer.statuses[0].channels.every((c) => c.doNotContact && c.optedOut && c.optOutId === '')).toBe(true);
+  });
+
+  it('refuses no ids, more than 1000 and bad ids naming customer_ids[i] (only those); an unknown customer is NOT_FOUND, as GetOptOutStatus', async () => {
+    const customerId = await newCustomer();
+    await expectInvalid(batch([]), ['customer_ids']);
+    await expectInvalid(batch(Array.from({ length: 1001 }, () => customerId)), ['customer_ids']);
+    const bad = await expectInvalid(batch([customerId, 'x', customerId, '']), ['customer_ids[1]', 'customer_ids[3]']);
+    expect(bad.details).not.toMatch(/customer_ids\[[02]\]/);
+    const unknown = randomUUID();
+    expect((await rejectionOf(batch([customerId, unknown]))).code).toBe(status.NOT_FOUND);
+    expect((await rejectionOf(call(h.optOuts, 'getOptOutStatus', { customerId: unknown }))).code).toBe(status.NOT_FOUND);
+  });
+});

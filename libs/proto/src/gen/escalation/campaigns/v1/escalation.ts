@@ -166,7 +166,14 @@ export interface PassSummary {
   campaignsEnrolled: number;
   /** Campaigns left for a later pass because a service they need did not answer. */
   campaignsRetriedLater: number;
-  duration: Duration | undefined;
+  duration:
+    | Duration
+    | undefined;
+  /**
+   * Pending contact tasks cancelled because the customer opted out of their channel (or all
+   * channels) or was marked do-not-contact after compliance allowed them.
+   */
+  tasksCancelledByOptOut: number;
 }
 
 /** Who the engine puts into a campaign by itself, and with which preset. */
@@ -237,6 +244,7 @@ function createBasePassSummary(): PassSummary {
     campaignsEnrolled: 0,
     campaignsRetriedLater: 0,
     duration: undefined,
+    tasksCancelledByOptOut: 0,
   };
 }
 
@@ -274,6 +282,9 @@ export const PassSummary: MessageFns<PassSummary> = {
     }
     if (message.duration !== undefined) {
       Duration.encode(message.duration, writer.uint32(90).fork()).join();
+    }
+    if (message.tasksCancelledByOptOut !== 0) {
+      writer.uint32(96).int32(message.tasksCancelledByOptOut);
     }
     return writer;
   },
@@ -379,6 +390,14 @@ export const PassSummary: MessageFns<PassSummary> = {
             message.duration = Duration.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.tasksCancelledByOptOut = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -444,6 +463,11 @@ export const PassSummary: MessageFns<PassSummary> = {
         ? globalThis.Number(object.campaigns_retried_later)
         : 0,
       duration: isSet(object.duration) ? Duration.fromJSON(object.duration) : undefined,
+      tasksCancelledByOptOut: isSet(object.tasksCancelledByOptOut)
+        ? globalThis.Number(object.tasksCancelledByOptOut)
+        : isSet(object.tasks_cancelled_by_opt_out)
+        ? globalThis.Number(object.tasks_cancelled_by_opt_out)
+        : 0,
     };
   },
 
@@ -482,6 +506,9 @@ export const PassSummary: MessageFns<PassSummary> = {
     if (message.duration !== undefined) {
       obj.duration = Duration.toJSON(message.duration);
     }
+    if (message.tasksCancelledByOptOut !== 0) {
+      obj.tasksCancelledByOptOut = Math.round(message.tasksCancelledByOptOut);
+    }
     return obj;
   },
 
@@ -503,6 +530,7 @@ export const PassSummary: MessageFns<PassSummary> = {
     message.duration = (object.duration !== undefined && object.duration !== null)
       ? Duration.fromPartial(object.duration)
       : undefined;
+    message.tasksCancelledByOptOut = object.tasksCancelledByOptOut ?? 0;
     return message;
   },
 };

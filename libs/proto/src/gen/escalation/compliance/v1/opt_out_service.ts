@@ -93,6 +93,23 @@ export interface GetOptOutStatusResponse {
   asOfTime: Date | undefined;
 }
 
+export interface BatchGetOptOutStatusRequest {
+  /** Required. 1-1000 UUIDs of known customers (NOT_FOUND names the unknown ones). */
+  customerIds: string[];
+}
+
+export interface CustomerOptOutStatus {
+  customerId: string;
+  /** email, phone and sms, in that order (as GetOptOutStatusResponse.channels). */
+  channels: ChannelOptOutState[];
+}
+
+export interface BatchGetOptOutStatusResponse {
+  /** One per requested id, in request order. */
+  statuses: CustomerOptOutStatus[];
+  asOfTime: Date | undefined;
+}
+
 function createBaseRecordOptOutRequest(): RecordOptOutRequest {
   return {
     customerId: "",
@@ -998,6 +1015,261 @@ export const GetOptOutStatusResponse: MessageFns<GetOptOutStatusResponse> = {
   },
 };
 
+function createBaseBatchGetOptOutStatusRequest(): BatchGetOptOutStatusRequest {
+  return { customerIds: [] };
+}
+
+export const BatchGetOptOutStatusRequest: MessageFns<BatchGetOptOutStatusRequest> = {
+  encode(message: BatchGetOptOutStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.customerIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetOptOutStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetOptOutStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetOptOutStatusRequest {
+    return {
+      customerIds: globalThis.Array.isArray(object?.customerIds)
+        ? object.customerIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.customer_ids)
+        ? object.customer_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetOptOutStatusRequest): unknown {
+    const obj: any = {};
+    if (message.customerIds?.length) {
+      obj.customerIds = message.customerIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchGetOptOutStatusRequest>, I>>(base?: I): BatchGetOptOutStatusRequest {
+    return BatchGetOptOutStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchGetOptOutStatusRequest>, I>>(object: I): BatchGetOptOutStatusRequest {
+    const message = createBaseBatchGetOptOutStatusRequest();
+    message.customerIds = object.customerIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseCustomerOptOutStatus(): CustomerOptOutStatus {
+  return { customerId: "", channels: [] };
+}
+
+export const CustomerOptOutStatus: MessageFns<CustomerOptOutStatus> = {
+  encode(message: CustomerOptOutStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    for (const v of message.channels) {
+      ChannelOptOutState.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CustomerOptOutStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCustomerOptOutStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.channels.push(ChannelOptOutState.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CustomerOptOutStatus {
+    return {
+      customerId: isSet(object.customerId)
+        ? globalThis.String(object.customerId)
+        : isSet(object.customer_id)
+        ? globalThis.String(object.customer_id)
+        : "",
+      channels: globalThis.Array.isArray(object?.channels)
+        ? object.channels.map((e: any) => ChannelOptOutState.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CustomerOptOutStatus): unknown {
+    const obj: any = {};
+    if (message.customerId !== "") {
+      obj.customerId = message.customerId;
+    }
+    if (message.channels?.length) {
+      obj.channels = message.channels.map((e) => ChannelOptOutState.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CustomerOptOutStatus>, I>>(base?: I): CustomerOptOutStatus {
+    return CustomerOptOutStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CustomerOptOutStatus>, I>>(object: I): CustomerOptOutStatus {
+    const message = createBaseCustomerOptOutStatus();
+    message.customerId = object.customerId ?? "";
+    message.channels = object.channels?.map((e) => ChannelOptOutState.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchGetOptOutStatusResponse(): BatchGetOptOutStatusResponse {
+  return { statuses: [], asOfTime: undefined };
+}
+
+export const BatchGetOptOutStatusResponse: MessageFns<BatchGetOptOutStatusResponse> = {
+  encode(message: BatchGetOptOutStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.statuses) {
+      CustomerOptOutStatus.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.asOfTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.asOfTime), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetOptOutStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetOptOutStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.statuses.push(CustomerOptOutStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.asOfTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetOptOutStatusResponse {
+    return {
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => CustomerOptOutStatus.fromJSON(e))
+        : [],
+      asOfTime: isSet(object.asOfTime)
+        ? fromJsonTimestamp(object.asOfTime)
+        : isSet(object.as_of_time)
+        ? fromJsonTimestamp(object.as_of_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: BatchGetOptOutStatusResponse): unknown {
+    const obj: any = {};
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses.map((e) => CustomerOptOutStatus.toJSON(e));
+    }
+    if (message.asOfTime !== undefined) {
+      obj.asOfTime = message.asOfTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchGetOptOutStatusResponse>, I>>(base?: I): BatchGetOptOutStatusResponse {
+    return BatchGetOptOutStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchGetOptOutStatusResponse>, I>>(object: I): BatchGetOptOutStatusResponse {
+    const message = createBaseBatchGetOptOutStatusResponse();
+    message.statuses = object.statuses?.map((e) => CustomerOptOutStatus.fromPartial(e)) || [];
+    message.asOfTime = object.asOfTime ?? undefined;
+    return message;
+  },
+};
+
 /** Opt-outs and opt-ins per channel, as an append-only history. */
 export type OptOutServiceService = typeof OptOutServiceService;
 export const OptOutServiceService = {
@@ -1046,6 +1318,18 @@ export const OptOutServiceService = {
       Buffer.from(GetOptOutStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetOptOutStatusResponse => GetOptOutStatusResponse.decode(value),
   },
+  /** GetOptOutStatus for many customers at once, one answer per customer in request order. */
+  batchGetOptOutStatus: {
+    path: "/escalation.compliance.v1.OptOutService/BatchGetOptOutStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchGetOptOutStatusRequest): Buffer =>
+      Buffer.from(BatchGetOptOutStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchGetOptOutStatusRequest => BatchGetOptOutStatusRequest.decode(value),
+    responseSerialize: (value: BatchGetOptOutStatusResponse): Buffer =>
+      Buffer.from(BatchGetOptOutStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchGetOptOutStatusResponse => BatchGetOptOutStatusResponse.decode(value),
+  },
 } as const;
 
 export interface OptOutServiceServer extends UntypedServiceImplementation {
@@ -1057,6 +1341,8 @@ export interface OptOutServiceServer extends UntypedServiceImplementation {
   listOptOutHistory: handleUnaryCall<ListOptOutHistoryRequest, ListOptOutHistoryResponse>;
   /** The state per channel now (agrees with the SQL check_opt_out_status). */
   getOptOutStatus: handleUnaryCall<GetOptOutStatusRequest, GetOptOutStatusResponse>;
+  /** GetOptOutStatus for many customers at once, one answer per customer in request order. */
+  batchGetOptOutStatus: handleUnaryCall<BatchGetOptOutStatusRequest, BatchGetOptOutStatusResponse>;
 }
 
 export interface OptOutServiceClient extends Client {
@@ -1123,6 +1409,22 @@ export interface OptOutServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetOptOutStatusResponse) => void,
+  ): ClientUnaryCall;
+  /** GetOptOutStatus for many customers at once, one answer per customer in request order. */
+  batchGetOptOutStatus(
+    request: BatchGetOptOutStatusRequest,
+    callback: (error: ServiceError | null, response: BatchGetOptOutStatusResponse) => void,
+  ): ClientUnaryCall;
+  batchGetOptOutStatus(
+    request: BatchGetOptOutStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchGetOptOutStatusResponse) => void,
+  ): ClientUnaryCall;
+  batchGetOptOutStatus(
+    request: BatchGetOptOutStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchGetOptOutStatusResponse) => void,
   ): ClientUnaryCall;
 }
 
