@@ -6,6 +6,7 @@
  * installed through the service itself (run.ts). Deterministic: the random draws are seeded.
  */
 import { withClient } from '../common/pg';
+import { insertBenchCustomers } from '../common/seed-customers';
 
 export { withClient };
 
@@ -68,19 +69,7 @@ export async function seed(url: string, customers: number, attempts: number): Pr
     await c.query('SET TimeZone = UTC');
     await c.query('SELECT setseed(0.4242)');
     await c.query('BEGIN');
-    await c.query(
-      `INSERT INTO customers (company_name, contact_name, email, phone, preferred_contact_method, created_at, updated_at)
-       SELECT format('%s %s %s', (ARRAY['Acme','Globex','Initech','Umbrella','Stark','Wayne','Hooli','Vandelay','Soylent','Tyrell'])[1 + i % 10],
-                     lpad(i::text, 6, '0'), (ARRAY['Ltd','GmbH','Inc','LLC','Pty','BV'])[1 + i % 6]),
-              format('Contact Person %s', i),
-              format('ap%s@customer%s.example.com', i, i),
-              '+1415' || lpad((i * 37 % 10000000)::text, 7, '0'),
-              (ARRAY['email','phone','sms'])[1 + i % 3],
-              now() - make_interval(days => 30 + i % 900),
-              now() - make_interval(days => i % 30)
-         FROM generate_series(1, $1::int) AS i`,
-      [customers],
-    );
+    await insertBenchCustomers(c, customers);
     // Bucket b (0..99) of customer n is n % 100; PLACES are laid over the buckets by weight.
     const buckets: { b: number; place: Place }[] = [];
     for (const place of PLACES) for (let k = 0; k < place.weight; k++) buckets.push({ b: buckets.length, place });

@@ -13,6 +13,7 @@
  *   customer and running flag). Their creation audit events are not written.
  */
 import { withClient } from '../common/pg';
+import { insertBenchCustomers } from '../common/seed-customers';
 
 export { withClient };
 
@@ -40,19 +41,7 @@ export async function seedCustomers(url: string, customers: number, invoices: nu
   return withClient(url, async (c) => {
     await c.query('SET TimeZone = UTC');
     await c.query('BEGIN');
-    await c.query(
-      `INSERT INTO customers (company_name, contact_name, email, phone, preferred_contact_method, created_at, updated_at)
-       SELECT format('%s %s %s', (ARRAY['Acme','Globex','Initech','Umbrella','Stark','Wayne','Hooli','Vandelay','Soylent','Tyrell'])[1 + i % 10],
-                     lpad(i::text, 6, '0'), (ARRAY['Ltd','GmbH','Inc','LLC','Pty','BV'])[1 + i % 6]),
-              format('Contact Person %s', i),
-              format('ap%s@customer%s.example.com', i, i),
-              '+1415' || lpad((i * 37 % 10000000)::text, 7, '0'),
-              (ARRAY['email','phone','sms'])[1 + i % 3],
-              now() - make_interval(days => 30 + i % 900),
-              now() - make_interval(days => i % 30)
-         FROM generate_series(1, $1::int) AS i`,
-      [customers],
-    );
+    await insertBenchCustomers(c, customers);
     // n: the customer's number (1..customers) in creation order, kept in bench_customer for the next statements.
     await c.query(`CREATE TEMP TABLE bench_customer AS
                      SELECT c.id, c.n, p.country, p.region, p.zone, p.currency
