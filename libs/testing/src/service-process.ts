@@ -18,6 +18,12 @@ export interface ServiceProcess {
    * resolves once it exited: SIGKILL plays a crash (no shutdown runs, its connections just drop).
    */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /**
+   * Freezes the service's own process (SIGSTOP): it holds its connections and answers nothing,
+   * like a peer that hangs; resume() (SIGCONT) lets it go on. stop() resumes it first.
+   */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -35,9 +41,26 @@ export async function startServiceProcess(name: string, databaseUrl: string, env
   });
   const watched = watchProcess(child);
   let stopped: Promise<void> | undefined;
+  let paused: number | undefined;
+  const ownPid = (): number => {
+    // tsx's children: esbuild's service and the node process running main.ts (the service).
+    const pids = childrenRunning(child.pid as number, main);
+    if (pids.length !== 1) throw new Error(`expected one process running ${main} under tsx (pid ${child.pid}), found ${pids.length}`);
+    return pids[0];
+  };
+  const pause = (): void => {
+    paused = ownPid();
+    process.kill(paused, 'SIGSTOP');
+  };
+  const resume = (): void => {
+    if (paused === undefined) return;
+    process.kill(paused, 'SIGCONT');
+    paused = undefined;
+  };
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      resume();
       child.kill('SIGTERM');
       await watched.exited(15_000).catch(() => {
         child.kill('SIGKILL');
@@ -45,16 +68,13 @@ export async function startServiceProcess(name: string, databaseUrl: string, env
     })());
   const kill = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    // tsx's children: esbuild's service and the node process running main.ts (the service).
-    const pids = childrenRunning(child.pid as number, main);
-    if (pids.length !== 1) throw new Error(`expected one process running ${main} under tsx (pid ${child.pid}), found ${pids.length}`);
-    process.kill(pids[0], signal);
+    process.kill(ownPid(), signal);
     await watched.exited(15_000);
   };
   try {
     await watched.waitForLine('"status":"SERVING"', 40_000);
     const started = JSON.parse(await watched.waitForLine(/"grpc":"127\.0\.0\.1:\d+"/, 10_000)) as { grpc: string; metrics: string };
-    return { address: started.grpc, metricsAddress: started.metrics, process: watched, stop, kill };
+    return { address: started.grpc, metricsAddress: started.metrics, process: watched, stop, kill, pause, resume };
   } catch (error) {
     await stop();
     throw error;

@@ -35,13 +35,13 @@ afterAll(() => Object.values(clients ?? {}).forEach((c) => c.close()));
 afterEach(() => f.parkEveryCampaign());
 
 /** An engine of the test's own on the service's database, with a hook just before its commit. */
-function engineWith(beforeCommit: EngineDeps['beforeCommit']): EscalationEngine {
+function engineWith(beforeCommit: EngineDeps['beforeCommit'], leaseMs = 60_000): EscalationEngine {
   return new EscalationEngine({
     orm: h.kit.service.orm,
     logger: createLogger('engine-test', 'silent'),
     metrics: createServiceMetrics('campaigns-engine-test'),
     clients,
-    settings: { ENGINE_BATCH_SIZE: 100, ENGINE_LEASE_MS: 60_000, SENDER_COMPANY: 'Test Co', PAYMENT_LINK_BASE: 'https://pay.example.com/' },
+    settings: { ENGINE_BATCH_SIZE: 100, ENGINE_LEASE_MS: leaseMs, SENDER_COMPANY: 'Test Co', PAYMENT_LINK_BASE: 'https://pay.example.com/' },
     enrol: async () => ({ enrolled: 0 }),
     beforeCommit,
   });
@@ -158,6 +158,39 @@ describe('the escalation pass', () => {
       await h.startPeer('customers');
     }
     await eventually(async () => (await f.run()).tasksCreated === 1, { what: 'the step taken once customers answers again', timeoutMs: 30_000 });
+    expect(await engineTables([campaignId])).toEqual({ tasks: 1, runs: 1 });
+  });
+
+  it('compliance hangs: the pass ends at its deadline (passed to the calls it makes), creates nothing, and the step is taken once compliance answers', async () => {
+    // A pending e-mail task of another campaign: the pass's opt-out watch asks compliance about it
+    // first, and must leave the due step its share of the pass's time.
+    const other = await debtorCampaign((e) => [f.step({ taskType: TaskType.TASK_TYPE_SEND_EMAIL, templateId: e }), f.step({ taskType: TaskType.TASK_TYPE_SEND_EMAIL, templateId: e, delayDays: 40 })]);
+    expect((await pass(engineWith(undefined))).tasksCreated).toBe(1);
+    expect(await engineTables([other.campaignId])).toEqual({ tasks: 1, runs: 1 });
+    const { campaignId, customerId } = await debtorCampaign((e) => [f.step({ taskType: TaskType.TASK_TYPE_SEND_EMAIL, templateId: e }), f.step({ taskType: TaskType.TASK_TYPE_SEND_EMAIL, templateId: e, delayDays: 40 })]);
+    // A lease of an hour: a call made without the pass's deadline would wait up to half of it.
+    const engine = engineWith(undefined, 3_600_000);
+    h.complianceProcess.pause();
+    let result: Awaited<ReturnType<EscalationEngine['runPass']>>;
+    try {
+      // Compliance accepts the connection and never answers.
+      const started = Date.now();
+      result = await engine.runPass(systemCall('engine-test', `engine-test-deadline-${Date.now()}`, { deadline: new Date(Date.now() + 1_500) }), { maxCampaigns: 100, skipEnrolment: true });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(await engineTables([campaignId])).toEqual({ tasks: 0, runs: 0 });
+    } finally {
+      h.complianceProcess.resume();
+    }
+    expect(result).toMatchObject({ campaignsExamined: 1, tasksCreated: 0, campaignsRetriedLater: 1, committed: 0 });
+    const runKey = (await f.campaignRow(campaignId)).engine_run_key;
+    expect(runKey).not.toBeNull();
+    // The lease may outlive the failed pass (its release ran past the deadline too); passes take the campaign once it is free.
+    await h.db.query('UPDATE campaigns SET engine_lease_until = now() WHERE id = $1 AND engine_lease_until > now()', [campaignId]);
+    await eventually(async () => (await pass(engine)).tasksCreated === 1, { what: 'the step taken once compliance answers', timeoutMs: 30_000 });
+    const [task] = await f.tasksOf(campaignId);
+    expect(task.request_id).toBe(runKey);
+    // Compliance may have decided the abandoned request after it woke up: the same run key gets that same decision, never a second one.
+    expect(await decisionsOf(customerId)).toEqual([expect.objectContaining({ id: task.decision_id, request_id: runKey })]);
     expect(await engineTables([campaignId])).toEqual({ tasks: 1, runs: 1 });
   });
 

@@ -125,6 +125,8 @@ export class EscalationEngine {
       await this.watchSettlements(call, batchSize);
       counts.tasksCancelledByOptOut = await this.watchOptOuts(call, batchSize);
       for (let left = options.maxCampaigns; left > 0; ) {
+        // Out of time (a peer that hung used it up): nothing more is claimed; a later pass goes on.
+        if (call.deadline && call.deadline.getTime() <= Date.now()) break;
         const limit = Math.min(batchSize, left);
         const batch = await this.runBatch(call, limit, counts);
         committed += batch.committed;
@@ -140,11 +142,21 @@ export class EscalationEngine {
     }
   }
 
+  /**
+   * The calls of a watch (settlements, opt-outs) end within a quarter of what is left of the
+   * pass's time (its deadline, or half the lease): a peer that hangs cannot use up the time of
+   * the due steps that follow.
+   */
+  private watchCallOptions(call: CallContext): PassCallOptions {
+    const now = Date.now();
+    const end = Math.min(call.deadline?.getTime() ?? Infinity, now + this.deps.settings.ENGINE_LEASE_MS / 2);
+    return { deadline: new Date(now + Math.max(0, end - now) / 4), requestId: call.requestId };
+  }
+
   /** Campaigns paid (or cancelled) in full between steps are made due, so this pass completes them. */
   private async watchSettlements(call: CallContext, limit: number): Promise<void> {
-    const deadline = new Date(Math.min(call.deadline?.getTime() ?? Infinity, Date.now() + this.deps.settings.ENGINE_LEASE_MS / 2));
     try {
-      const due = await this.settlements.look(limit, { deadline, requestId: call.requestId });
+      const due = await this.settlements.look(limit, this.watchCallOptions(call));
       if (due) this.deps.logger.info({ request_id: call.requestId, campaigns: due }, 'campaigns with nothing left to owe: completed in this pass');
     } catch (error) {
       this.deps.logger.warn({ request_id: call.requestId, err: { message: (error as Error).message } }, 'could not look for settled campaigns; a later pass looks again');
@@ -153,9 +165,8 @@ export class EscalationEngine {
 
   /** Pending contact tasks on a channel the customer opted out of (or do-not-contact) since the ALLOW are cancelled. */
   private async watchOptOuts(call: CallContext, limit: number): Promise<number> {
-    const deadline = new Date(Math.min(call.deadline?.getTime() ?? Infinity, Date.now() + this.deps.settings.ENGINE_LEASE_MS / 2));
     try {
-      const look = await this.optOuts.look(call, limit, { deadline, requestId: call.requestId });
+      const look = await this.optOuts.look(call, limit, this.watchCallOptions(call));
       if (look.unanswered) {
         this.deps.logger.warn({ request_id: call.requestId, customers: look.unanswered, reason: look.failure }, 'compliance did not answer for the opt-outs of customers with pending contact tasks; a later pass looks again');
       }
