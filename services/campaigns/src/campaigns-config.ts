@@ -28,6 +28,10 @@ export const CAMPAIGNS_ENV = {
     default: 500,
     desc: 'Campaigns with a step due taken per batch of a pass (one batch call per peer and one transaction per batch).',
   }),
+  ENGINE_BATCHES_IN_FLIGHT: intInRange(1, 8)({
+    default: 2,
+    desc: "Batches of a pass worked on at once (each claims its own campaigns): one batch's calls and commit overlap another's.",
+  }),
   ENGINE_LEASE_MS: intInRange(2_000, 3_600_000)({
     default: 60_000,
     desc: "How long a pass holds the campaigns it took; a pass's calls end by half of it. A campaign whose pass died is taken again after it.",

@@ -33,6 +33,7 @@ export const campaignsServiceSpec = defineService({
     startEscalationLoop(escalationEngine({ orm, logger, metrics, clients, settings, ...deps }), {
       intervalMs: settings.ENGINE_INTERVAL_MS,
       batchSize: settings.ENGINE_BATCH_SIZE,
+      batchesInFlight: settings.ENGINE_BATCHES_IN_FLIGHT,
       leaseMs: settings.ENGINE_LEASE_MS,
       logger,
     }),

@@ -52,7 +52,7 @@ export interface EngineDeps {
   logger: Logger;
   metrics: ServiceMetrics;
   clients: Pick<CampaignsDeps['clients'], 'customers' | 'invoices' | 'compliance' | 'optOuts'>;
-  settings: Pick<CampaignsDeps['settings'], 'ENGINE_BATCH_SIZE' | 'ENGINE_LEASE_MS' | 'SENDER_COMPANY' | 'PAYMENT_LINK_BASE'>;
+  settings: Pick<CampaignsDeps['settings'], 'ENGINE_BATCH_SIZE' | 'ENGINE_BATCHES_IN_FLIGHT' | 'ENGINE_LEASE_MS' | 'SENDER_COMPANY' | 'PAYMENT_LINK_BASE'>;
   /** Auto-enrolment, run first in a pass. */
   enrol(call: CallContext): Promise<{ enrolled: number }>;
   /** Tests: runs just before a batch's commit (throw to play a pass that dies before it commits). */
@@ -124,15 +124,24 @@ export class EscalationEngine {
       const batchSize = this.deps.settings.ENGINE_BATCH_SIZE;
       await this.watchSettlements(call, batchSize);
       counts.tasksCancelledByOptOut = await this.watchOptOuts(call, batchSize);
-      for (let left = options.maxCampaigns; left > 0; ) {
-        // Out of time (a peer that hung used it up): nothing more is claimed; a later pass goes on.
-        if (call.deadline && call.deadline.getTime() <= Date.now()) break;
-        const limit = Math.min(batchSize, left);
-        const batch = await this.runBatch(call, limit, counts);
-        committed += batch.committed;
-        left -= batch.claimed;
-        if (batch.claimed < limit || batch.committed === 0) break;
-      }
+      // ENGINE_BATCHES_IN_FLIGHT workers take batches until maxCampaigns are taken, a batch finds
+      // fewer due campaigns than it asked for, or one commits nothing (a peer down: the next
+      // pass tries again). Their claims are disjoint (each batch has its own lease owner).
+      let left = options.maxCampaigns;
+      let more = true;
+      const worker = async (): Promise<void> => {
+        while (more && left > 0) {
+          // Out of time (a peer that hung used it up): nothing more is claimed; a later pass goes on.
+          if (call.deadline && call.deadline.getTime() <= Date.now()) break;
+          const limit = Math.min(batchSize, left);
+          left -= limit;
+          const batch = await this.runBatch(call, limit, counts);
+          committed += batch.committed;
+          left += limit - batch.claimed;
+          if (batch.claimed < limit || batch.committed === 0) more = false;
+        }
+      };
+      await Promise.all(Array.from({ length: this.deps.settings.ENGINE_BATCHES_IN_FLIGHT }, worker));
       return { ...counts, committed, durationMs: Date.now() - started };
     };
     try {
@@ -326,7 +335,9 @@ export class EscalationEngine {
     const reasons = [...new Set(later.values())].slice(0, 5);
     this.deps.logger.warn({ request_id: call.requestId, campaigns: later.size, campaign_ids: [...later.keys()].slice(0, 20), reasons }, 'campaigns left for a later pass');
     try {
-      await this.store.release(owner, [...later.keys()]);
+      // A clean-up, not part of the call: it also runs when the pass's deadline passed (a peer
+      // that hung used it up), under a few seconds of its own, so the campaigns are free at once.
+      await runInCall(systemCall('campaigns.escalation_engine', call.requestId, { deadline: new Date(Date.now() + 5_000) }), () => this.store.release(owner, [...later.keys()]));
     } catch (error) {
       this.deps.logger.warn({ request_id: call.requestId, err: { message: (error as Error).message } }, 'could not give up the engine leases; they run out by themselves');
     }
@@ -409,23 +420,24 @@ export function escalationEngine(deps: CampaignsDeps): EscalationEngine {
 }
 
 /**
- * The engine's loop: every `intervalMs` (0: never; tests drive passes by RPC), a pass of one
- * batch with auto-enrolment, then more batches at once while each found a full batch and
- * committed something (a backlog drains without waiting for the interval). Safe in every
+ * The engine's loop: every `intervalMs` (0: never; tests drive passes by RPC), a pass of
+ * `batchesInFlight` batches at once with auto-enrolment, then more passes right away while each
+ * found full batches and committed something (a backlog drains without waiting for the interval). Safe in every
  * replica at once (the claims are disjoint). Each pass has a deadline of half the lease, passed
  * to every call it makes; stop() waits for the pass in progress and starts no other.
  */
-export function startEscalationLoop(engine: EscalationEngine, options: { intervalMs: number; batchSize: number; leaseMs: number; logger: Logger }): BackgroundWork {
-  const { intervalMs, batchSize, leaseMs, logger } = options;
+export function startEscalationLoop(engine: EscalationEngine, options: { intervalMs: number; batchSize: number; batchesInFlight: number; leaseMs: number; logger: Logger }): BackgroundWork {
+  const { intervalMs, leaseMs, logger } = options;
+  const perPass = options.batchSize * options.batchesInFlight;
   let stopped = false;
   const tick = async (): Promise<void> => {
     for (let round = 0; !stopped; round += 1) {
       const requestId = `escalation-pass-${randomUUID()}`;
       const call = systemCall('campaigns.escalation_engine', requestId, { deadline: new Date(Date.now() + leaseMs / 2) });
       try {
-        const pass = await engine.runPass(call, { maxCampaigns: batchSize, skipEnrolment: round > 0 });
+        const pass = await engine.runPass(call, { maxCampaigns: perPass, skipEnrolment: round > 0 });
         if (pass.committed || pass.campaignsEnrolled) logger.info({ request_id: requestId, ...pass }, 'escalation pass');
-        if (pass.campaignsExamined < batchSize || pass.committed === 0) break;
+        if (pass.campaignsExamined < perPass || pass.committed === 0) break;
       } catch (error) {
         logger.warn({ request_id: requestId, err: { message: (error as Error).message } }, 'escalation pass failed; it runs again at the next interval');
         break;
