@@ -13,8 +13,11 @@ const FIRST_ID = '00000000-0000-0000-0000-000000000000';
  * this replica stopped (wrapping around), asks the customers service for their invoices in batch
  * calls, and makes those with nothing left to owe due now: the pass then takes them like any due
  * campaign, completes them ("paid in full") and cancels their tasks, with its lease, ledger and
- * audit. Replicas may look at the same campaigns; making one due twice changes nothing more.
- * A campaign the customers service could not answer for is left as it is.
+ * audit. An active campaign with no step left and nothing due (the engine completes a campaign
+ * at its last step, but one may have been written so, e.g. imported) is made due as well, and
+ * the pass completes it with what is outstanding. Replicas may look at the same campaigns;
+ * making one due twice changes nothing more. A campaign the customers service could not answer
+ * for is left as it is.
  */
 export class SettlementWatch {
   private after = FIRST_ID;
@@ -32,6 +35,8 @@ export class SettlementWatch {
     const facts = await fetchBatchFacts(this.clients, campaigns.flatMap((c) => c.invoiceIds), [], options);
     const today = new Date().toISOString().slice(0, 10);
     const settled = campaigns.filter((c) => {
+      // No step left and nothing due (a campaign written so, e.g. by an import): the pass ends it.
+      if (!c.stepsLeft) return true;
       const invoices = c.invoiceIds.map((id) => facts.invoices.get(id));
       if (!invoices.length || invoices.some((i) => i === undefined)) return false;
       return campaignFigures(invoices.map((i) => invoiceFact(i as NonNullable<typeof i>)), today, null).settled;

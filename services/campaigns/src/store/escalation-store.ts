@@ -113,19 +113,21 @@ export class EscalationStore {
 
   /**
    * Up to `limit` active campaigns whose next step is not due (later, or none), with an id after
-   * `afterId`, in id order, and their invoices: what the settlement watch looks at. Reads only.
+   * `afterId`, in id order, their invoices and whether a step is left: what the settlement watch
+   * looks at. Reads only.
    */
-  async waitingCampaigns(afterId: string, limit: number): Promise<{ id: string; invoiceIds: string[] }[]> {
-    const rows = await sql<{ id: string; invoice_ids: string[] }>(
+  async waitingCampaigns(afterId: string, limit: number): Promise<{ id: string; invoiceIds: string[]; stepsLeft: boolean }[]> {
+    const rows = await sql<{ id: string; invoice_ids: string[]; steps_left: boolean }>(
       this.em(),
-      `SELECT c.id, ARRAY(SELECT ci.invoice_id::text FROM campaign_invoices ci WHERE ci.campaign_id = c.id ORDER BY ci.invoice_id) AS invoice_ids
+      `SELECT c.id, ARRAY(SELECT ci.invoice_id::text FROM campaign_invoices ci WHERE ci.campaign_id = c.id ORDER BY ci.invoice_id) AS invoice_ids,
+              c.current_step < jsonb_array_length(c.escalation_steps) AS steps_left
          FROM campaigns c
         WHERE c.status = 'active' AND (c.next_step_at IS NULL OR c.next_step_at > now()) AND c.id > ?::uuid
         ORDER BY c.id
         LIMIT ?`,
       [afterId, limit],
     );
-    return rows.map((r) => ({ id: r.id, invoiceIds: r.invoice_ids }));
+    return rows.map((r) => ({ id: r.id, invoiceIds: r.invoice_ids, stepsLeft: r.steps_left }));
   }
 
   /**

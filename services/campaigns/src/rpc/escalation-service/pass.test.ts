@@ -206,6 +206,17 @@ describe('RunEscalation', () => {
     expect(f.counts(await f.run())).toEqual({});
   });
 
+  it('an active campaign written with no step left and nothing due (as the demo data has one) is completed by the next pass', async () => {
+    const { customerId, invoice } = await debtor();
+    const campaignId = await f.startedCampaign(customerId, [invoice.id], [emailStep(), f.step({ name: 'Find them', taskType: TaskType.TASK_TYPE_RESEARCH, delayDays: 40 })]);
+    // Both steps taken behind the engine's back: position past the last step, no next step time.
+    await h.db.query('UPDATE campaigns SET current_step = 2, next_step_at = NULL WHERE id = $1', [campaignId]);
+
+    expect(f.counts(await f.run())).toEqual({ campaignsExamined: 1, campaignsCompleted: 1 });
+    expect(await f.campaignRow(campaignId)).toMatchObject({ status: 'completed', outcome: 'handed to research, 500.00 USD outstanding', next_step_at: null, engine_lease_owner: null });
+    expect(f.counts(await f.run())).toEqual({});
+  });
+
   it('when the steps run out the campaign ends with what is outstanding: exhausted after a contact, handed to research after research', async () => {
     const contact = await debtor();
     const exhaustedId = await f.startedCampaign(contact.customerId, [contact.invoice.id], [emailStep()]);
