@@ -166,7 +166,7 @@ export class EscalationEngine {
   private async watchSettlements(call: CallContext, limit: number): Promise<void> {
     try {
       const due = await this.settlements.look(limit, this.watchCallOptions(call));
-      if (due) this.deps.logger.info({ request_id: call.requestId, campaigns: due }, 'campaigns with nothing left to owe: completed in this pass');
+      if (due) this.deps.logger.info({ request_id: call.requestId, campaigns: due }, 'campaigns with nothing left to owe or no step left: completed in this pass');
     } catch (error) {
       this.deps.logger.warn({ request_id: call.requestId, err: { message: (error as Error).message } }, 'could not look for settled campaigns; a later pass looks again');
     }
