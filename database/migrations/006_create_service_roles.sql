@@ -1,5 +1,5 @@
 -- 006_create_service_roles.sql
--- One login role per service, each granted only the tables it owns (DESIGN.md), the views
+-- One login role per service, each granted only the tables it owns (docs/architecture.md), the views
 -- and functions it serves, and log_audit_event. The role that runs the migrations owns
 -- every object; service roles own nothing and cannot create anything.
 --

@@ -72,6 +72,27 @@ describe('migrate', () => {
     expect(statuses.find((s) => s.version === 99)?.state).toBe('pending');
   });
 
+  it('adopts the new checksum of an applied file whose earlier wording is listed in superseded-checksums.json (a reworded comment)', async () => {
+    const db = await emptyDatabase();
+    const dir = editableDir();
+    await migrate(db.url, { databaseDir: dir });
+    const name = '002_create_campaigns_and_tasks';
+    const file = join(dir, 'migrations', `${name}.sql`);
+    const before = readMigrations(dir).find((m) => m.name === name)?.checksum as string;
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^-- /, '-- (reworded) '));
+    const listed = join(dir, 'migrations', 'superseded-checksums.json');
+    writeFileSync(listed, JSON.stringify({ ...JSON.parse(readFileSync(listed, 'utf8')), [name]: [before] }));
+    expect((await migrationStatus(db.url, { databaseDir: dir })).find((s) => s.version === 2)?.state).toBe('unverified');
+
+    const lines: string[] = [];
+    expect((await migrate(db.url, { databaseDir: dir, log: (l) => lines.push(l) })).adopted).toEqual([name]);
+    expect(lines).toContain(`recorded the checksum of ${name} (applied by run_all_migrations.sql, or an earlier wording of the file)`);
+    const after = readMigrations(dir).find((m) => m.name === name)?.checksum;
+    expect(after).not.toBe(before);
+    expect(await db.query('SELECT checksum FROM schema_migrations WHERE version = 2')).toEqual([{ checksum: after }]);
+    expect((await migrationStatus(db.url, { databaseDir: dir })).find((s) => s.version === 2)?.state).toBe('applied');
+  });
+
   it('refuses to run when the database has a migration this checkout lacks', async () => {
     const db = await emptyDatabase();
     await migrate(db.url);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { databaseDir } from '../workspace';
@@ -19,6 +19,18 @@ export function readMigrations(dir = databaseDir()): SqlFile[] {
   return readSqlFiles(join(dir, 'migrations'));
 }
 
+/**
+ * database/migrations/superseded-checksums.json: per migration name, checksums of earlier
+ * wordings of an applied file whose change did not touch what it does (a comment reworded).
+ * A database that applied an earlier wording is not refused: the new checksum is adopted at the
+ * next migrate. Any other change to an applied file is still refused.
+ */
+function readSupersededChecksums(dir: string): Map<string, string[]> {
+  const path = join(dir, 'migrations', 'superseded-checksums.json');
+  if (!existsSync(path)) return new Map();
+  return new Map(Object.entries(JSON.parse(readFileSync(path, 'utf8')) as Record<string, string[]>));
+}
+
 interface AppliedRow {
   version: number;
   name: string;
@@ -33,7 +45,8 @@ export interface MigrationStatus {
   name: string;
   /**
    * applied; pending; changed (the file differs from what was applied); unverified (applied
-   * by run_all_migrations.sql, checksum adopted at the next migrate); unknown (in the
+   * by run_all_migrations.sql, or an earlier wording listed in superseded-checksums.json:
+   * the file's checksum is adopted at the next migrate); unknown (in the
    * database, but this checkout has no such file).
    */
   state: MigrationState;
@@ -53,14 +66,15 @@ async function readApplied(client: Client): Promise<AppliedRow[]> {
   return rows;
 }
 
-function compare(files: SqlFile[], applied: AppliedRow[]): MigrationStatus[] {
+function compare(files: SqlFile[], applied: AppliedRow[], superseded: Map<string, string[]>): MigrationStatus[] {
   const byVersion = new Map(applied.map((row) => [row.version, row]));
   const statuses: MigrationStatus[] = files.map((file) => {
     const row = byVersion.get(file.version);
     if (!row) return { version: file.version, name: file.name, state: 'pending' };
     byVersion.delete(file.version);
+    const reworded = row.checksum !== null && (superseded.get(file.name) ?? []).includes(row.checksum);
     const state: MigrationState =
-      row.name !== file.name ? 'changed' : row.checksum === null ? 'unverified' : row.checksum === file.checksum ? 'applied' : 'changed';
+      row.name !== file.name ? 'changed' : row.checksum === null || reworded ? 'unverified' : row.checksum === file.checksum ? 'applied' : 'changed';
     return { version: file.version, name: file.name, state, appliedAt: row.applied_at };
   });
   for (const row of byVersion.values()) {
@@ -71,11 +85,12 @@ function compare(files: SqlFile[], applied: AppliedRow[]): MigrationStatus[] {
 
 /** Where each migration stands in the database at `databaseUrl`. */
 export async function migrationStatus(databaseUrl: string, options: MigrationOptions = {}): Promise<MigrationStatus[]> {
-  const files = readMigrations(options.databaseDir);
+  const dir = options.databaseDir ?? databaseDir();
+  const files = readMigrations(dir);
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    return compare(files, await readApplied(client));
+    return compare(files, await readApplied(client), readSupersededChecksums(dir));
   } finally {
     await client.end();
   }
@@ -118,7 +133,7 @@ export async function migrate(databaseUrl: string, options: MigrationOptions = {
     }
     try {
       await client.query(readFileSync(join(dir, 'schema_migrations.sql'), 'utf8'));
-      const statuses = compare(files, await readApplied(client));
+      const statuses = compare(files, await readApplied(client), readSupersededChecksums(dir));
       refuseDrift(statuses);
 
       const adopted: string[] = [];
@@ -126,7 +141,7 @@ export async function migrate(databaseUrl: string, options: MigrationOptions = {
         const file = files.find((f) => f.version === status.version) as SqlFile;
         await client.query('UPDATE schema_migrations SET checksum = $1 WHERE version = $2', [file.checksum, file.version]);
         adopted.push(file.name);
-        log(`recorded the checksum of ${file.name} (applied by run_all_migrations.sql)`);
+        log(`recorded the checksum of ${file.name} (applied by run_all_migrations.sql, or an earlier wording of the file)`);
       }
 
       const applied: string[] = [];
