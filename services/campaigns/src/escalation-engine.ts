@@ -44,6 +44,8 @@ export interface PassOptions {
   /** At most this many campaigns with a step due, taken in batches of ENGINE_BATCH_SIZE. */
   maxCampaigns: number;
   skipEnrolment: boolean;
+  /** Do not run the settlement and opt-out watches (the loop's further passes draining a backlog: the first looked already). */
+  skipWatches?: boolean;
 }
 
 /** What the engine is built from (the service's deps, or a test's). */
@@ -108,7 +110,7 @@ export class EscalationEngine {
     this.optOuts = new OptOutWatch(deps.orm, this.store, deps.clients.optOuts);
   }
 
-  /** One pass: enrolment (unless skipped), then up to maxCampaigns due steps in batches. */
+  /** One pass: enrolment and the watches (unless skipped), then up to maxCampaigns due steps in batches. */
   async runPass(call: CallContext, options: PassOptions): Promise<PassResult> {
     const started = Date.now();
     const run = async (): Promise<PassResult> => {
@@ -122,8 +124,10 @@ export class EscalationEngine {
         }
       }
       const batchSize = this.deps.settings.ENGINE_BATCH_SIZE;
-      await this.watchSettlements(call, batchSize);
-      counts.tasksCancelledByOptOut = await this.watchOptOuts(call, batchSize);
+      if (!options.skipWatches) {
+        await this.watchSettlements(call, batchSize);
+        counts.tasksCancelledByOptOut = await this.watchOptOuts(call, batchSize);
+      }
       // ENGINE_BATCHES_IN_FLIGHT workers take batches until maxCampaigns are taken, a batch finds
       // fewer due campaigns than it asked for, or one commits nothing (a peer down: the next
       // pass tries again). Their claims are disjoint (each batch has its own lease owner).
@@ -435,7 +439,7 @@ export function startEscalationLoop(engine: EscalationEngine, options: { interva
       const requestId = `escalation-pass-${randomUUID()}`;
       const call = systemCall('campaigns.escalation_engine', requestId, { deadline: new Date(Date.now() + leaseMs / 2) });
       try {
-        const pass = await engine.runPass(call, { maxCampaigns: perPass, skipEnrolment: round > 0 });
+        const pass = await engine.runPass(call, { maxCampaigns: perPass, skipEnrolment: round > 0, skipWatches: round > 0 });
         if (pass.committed || pass.campaignsEnrolled) logger.info({ request_id: requestId, ...pass }, 'escalation pass');
         if (pass.campaignsExamined < perPass || pass.committed === 0) break;
       } catch (error) {

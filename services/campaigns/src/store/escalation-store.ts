@@ -5,6 +5,7 @@ import type { RenderableTemplate } from '../domain/render';
 import type { EscalationStep } from '../domain/step';
 import type { Channel } from '../domain/contact';
 import { stepFromJson, type StepJson } from './campaign-rows';
+import { CONTACT_TASK_TYPES } from './pending-task-cancel';
 
 /** An active campaign with a step due, as a pass claimed it. */
 export interface ClaimedCampaign {
@@ -138,10 +139,10 @@ export class EscalationStore {
     const rows = await sql<{ customer_id: string }>(
       this.em(),
       `SELECT DISTINCT t.customer_id FROM tasks t
-        WHERE t.status = 'pending' AND t.type IN ('send_email', 'send_sms', 'make_call') AND t.customer_id > ?::uuid
+        WHERE t.status = 'pending' AND t.type = ANY(?::text[]) AND t.customer_id > ?::uuid
         ORDER BY t.customer_id
         LIMIT ?`,
-      [afterId, limit],
+      [CONTACT_TASK_TYPES.map((t) => t.type), afterId, limit],
     );
     return rows.map((r) => r.customer_id);
   }
