@@ -4,6 +4,12 @@ export type ActorType = 'user' | 'service' | 'agent' | 'system';
 export interface Actor {
   type: ActorType;
   id: string;
+  /**
+   * "service:campaigns": the authenticated service that made the call on this actor's behalf
+   * (it passed the actor along and the access policy lets it). The audit trail records it
+   * beside the actor (details.via). Absent when the actor called us itself.
+   */
+  via?: string;
 }
 
 /** Work that can be stopped while it runs for a call, e.g. a database statement. */

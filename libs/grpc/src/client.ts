@@ -12,6 +12,12 @@ import {
 import { ACTOR, CALLER, REQUEST_ID } from './metadata-keys';
 import { methodTraits } from './method-traits';
 import { currentRpcContext } from './request-context';
+import { clientTlsCredentials, type TlsFiles } from './tls';
+
+/** TLS with this service's certificate when it has one, else plaintext. */
+export function channelCredentials(tls: TlsFiles | undefined): ChannelCredentials {
+  return tls ? clientTlsCredentials(tls) : credentials.createInsecure();
+}
 
 export type ClientConstructor<C extends Client> = new (
   address: string,
@@ -26,6 +32,8 @@ export interface ClientFactoryOptions {
   defaultTimeoutMs?: number;
   /** Attempts per call of a retryable method when the server answers UNAVAILABLE (first try included). Default 4. */
   maxAttempts?: number;
+  /** Call over TLS with this service's certificate (mutual TLS). Default: plaintext. */
+  tls?: TlsFiles;
 }
 
 /**
@@ -95,7 +103,7 @@ function contextInterceptor(options: Required<Pick<ClientFactoryOptions, 'caller
 
 /** A client for service-to-service calls: deadlines, cancellation, request ids, retries of idempotent methods, keepalive. */
 export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: ClientFactoryOptions): C {
-  return new Ctor(address, credentials.createInsecure(), {
+  return new Ctor(address, channelCredentials(options.tls), {
     interceptors: [contextInterceptor({ caller: options.caller, defaultTimeoutMs: options.defaultTimeoutMs ?? 5_000 })],
     'grpc.service_config': retryServiceConfig(options.maxAttempts ?? 4),
     'grpc.enable_retries': 1,

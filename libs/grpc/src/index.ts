@@ -1,4 +1,4 @@
-export { createClient, retryServiceConfig, type ClientConstructor, type ClientFactoryOptions } from './client';
+export { channelCredentials, createClient, retryServiceConfig, type ClientConstructor, type ClientFactoryOptions } from './client';
 export { ACTOR, CALLER, REQUEST_ID } from './metadata-keys';
 export { currentRpcContext, runInRpcContext, type RpcContext } from './request-context';
 export { methodTraits, type MethodTraits } from './method-traits';
@@ -7,6 +7,8 @@ export { exitOnSignal } from './shutdown-signals';
 export { enumTable } from './enum-table';
 export { ERROR_LIMITS, INVALID_FIELDS, toServiceError, type ErrorTranslator } from './status-mapping';
 export { STATUS_DETAILS, statusDetailsOf, type StatusDetails } from './error-details';
-export { type AsyncService, type AsyncUnary } from './unary';
+export { unverifiedActorOf, type AsyncService, type AsyncUnary } from './unary';
 export { resolveUpdateMask } from './field-mask';
 export { decodePageToken, encodePageToken, filterFingerprint, pageSize, paginate, type KeyPart } from './pagination';
+export { type CallGuard, type IncomingCall } from './call-guard';
+export { clientTlsCredentials, serverTlsCredentials, type TlsFiles } from './tls';

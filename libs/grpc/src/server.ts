@@ -4,6 +4,8 @@ import type { Logger, ServiceMetrics } from '@cec/observability';
 import { addReflection } from './reflection';
 import type { ErrorTranslator } from './status-mapping';
 import { strictUtf8 } from './strict-utf8';
+import type { CallGuard } from './call-guard';
+import { serverTlsCredentials, type TlsFiles } from './tls';
 import { implement, type AsyncService, type HandlersOf } from './unary';
 
 /** A service to serve: its generated definition and its async handlers (see AsyncService). */
@@ -35,10 +37,25 @@ export interface GrpcServerOptions {
   readinessIntervalMs?: number;
   /** How long in-flight calls may take to finish after shutdown starts, before they are cancelled. */
   shutdownGraceMs?: number;
+  /** Serve over TLS with these files (client certificates asked for, checked by `guard`). Default: plaintext. */
+  tls?: TlsFiles;
+  /** Authenticates and authorizes each call of the services (not Health, not reflection). */
+  guard?: CallGuard;
+  /** Serve reflection (default true). */
+  reflection?: boolean;
+  /**
+   * Also serve grpc.health.v1.Health alone, in plaintext, on this port (0: a free one): for
+   * probes that cannot speak TLS (Kubernetes' gRPC probes). Nothing else is served there.
+   */
+  healthPort?: number;
+  /** The address the health port binds to (default: host). */
+  healthHost?: string;
 }
 
 export interface RunningGrpcServer {
   port: number;
+  /** The plaintext health-only port, when healthPort was given. */
+  healthPort?: number;
   /** Full names of the services served, e.g. escalation.customers.v1.CustomerService. */
   serviceNames: string[];
   /** Runs the readiness check now and updates the health status. */
@@ -67,7 +84,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     'grpc.keepalive_timeout_ms': 20_000,
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
   });
-  const handlerOptions = { logger, metrics: options.metrics, translators: options.translators };
+  const handlerOptions = { logger, metrics: options.metrics, translators: options.translators, guard: options.guard };
   for (const service of options.services) {
     // Strings are decoded strictly: invalid UTF-8 is answered INVALID_ARGUMENT (strict-utf8.ts).
     const { definition, handlers } = strictUtf8(service.definition, service.handlers);
@@ -76,13 +93,25 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((n) => [n, 'NOT_SERVING'])) });
   health.addToServer(server);
-  addReflection(server, [...serviceNames, 'grpc.health.v1.Health']);
+  if (options.reflection ?? true) addReflection(server, [...serviceNames, 'grpc.health.v1.Health']);
 
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(new Error(`cannot listen on ${options.host}:${options.port}: ${error.message}`)) : resolve(bound),
-    ),
-  );
+  const bind = (target: Server, host: string, port: number, creds: ServerCredentials): Promise<number> =>
+    new Promise<number>((resolve, reject) =>
+      target.bindAsync(`${host}:${port}`, creds, (error, bound) => (error ? reject(new Error(`cannot listen on ${host}:${port}: ${error.message}`)) : resolve(bound))),
+    );
+  const port = await bind(server, options.host, options.port, options.tls ? serverTlsCredentials(options.tls) : ServerCredentials.createInsecure());
+  let healthServer: Server | undefined;
+  let healthPort: number | undefined;
+  if (options.healthPort !== undefined) {
+    healthServer = new Server();
+    health.addToServer(healthServer);
+    try {
+      healthPort = await bind(healthServer, options.healthHost ?? options.host, options.healthPort, ServerCredentials.createInsecure());
+    } catch (error) {
+      server.forceShutdown();
+      throw error;
+    }
+  }
 
   let current: ServingStatus | undefined;
   let stopping = false;
@@ -109,7 +138,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   await checkReadiness();
   const timer = setInterval(() => void checkReadiness(), options.readinessIntervalMs ?? 5_000);
   timer.unref();
-  logger.info({ port, services: serviceNames }, 'listening');
+  logger.info({ port, health_port: healthPort, tls: Boolean(options.tls), services: serviceNames }, 'listening');
 
   let stopped: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -129,10 +158,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
           resolve();
         });
       });
+      healthServer?.forceShutdown();
       logger.info('gRPC server stopped');
     })();
     return stopped;
   };
 
-  return { port, serviceNames, checkReadiness, shutdown };
+  return { port, healthPort, serviceNames, checkReadiness, shutdown };
 }

@@ -15,6 +15,7 @@ import { ACTOR, CALLER, REQUEST_ID } from './metadata-keys';
 import type { Actor, Cancellable } from '@cec/context';
 import { runInRpcContext, type RpcContext } from './request-context';
 import { toServiceError, type ErrorTranslator } from './status-mapping';
+import type { CallGuard, IncomingCall } from './call-guard';
 
 /** A unary handler written as an async function of the request. */
 export type AsyncUnary<Req, Res> = (request: Req, context: RpcContext) => Promise<Res>;
@@ -33,6 +34,8 @@ export type AsyncService<S> = {
 
 export interface HandlerOptions {
   logger: Logger;
+  /** Authenticates and authorizes every call (call-guard.ts); without it the actor is x-actor's, unverified. */
+  guard?: CallGuard;
   metrics?: ServiceMetrics;
   translators?: ErrorTranslator[];
 }
@@ -42,7 +45,8 @@ const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const ERROR_CODES = new Set([status.INTERNAL, status.UNKNOWN, status.DATA_LOSS]);
 const WARN_CODES = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED]);
 
-function actorOf(call: ServerUnaryCall<unknown, unknown>): Actor {
+/** The actor when no guard checks calls: x-actor as sent, else the calling service as x-caller says. Unverified. */
+export function unverifiedActorOf(call: ServerUnaryCall<unknown, unknown>): Actor {
   const raw = call.metadata.get(ACTOR)[0];
   if (raw !== undefined) {
     const match = ACTOR_PATTERN.exec(String(raw));
@@ -75,6 +79,7 @@ class Method<Req, Res> {
     readonly logger: Logger,
     private readonly metrics: ServiceMetrics | undefined,
     readonly translators: ErrorTranslator[] | undefined,
+    readonly guard: CallGuard | undefined,
   ) {}
 
   sampleFor(code: number): Sample {
@@ -146,16 +151,40 @@ class UnaryCall<Req, Res> implements RpcContext {
     // the call, which then says 'cancelled'): running queries and outgoing calls of this call
     // are cancelled with it, and the database layer counts on it for the deadline.
     this.call.on('cancelled', () => this.onCancelled());
+    let admitted: Actor | Promise<Actor>;
     try {
-      this.actor = actorOf(this.call as ServerUnaryCall<unknown, unknown>);
+      admitted = this.method.guard ? this.method.guard.admit(this.incoming()) : unverifiedActorOf(this.call as ServerUnaryCall<unknown, unknown>);
     } catch (error) {
       this.fail(error);
       return;
     }
+    if (admitted instanceof Promise) {
+      // A token seen for the first time: its signature is being checked.
+      admitted.then(
+        (actor) => this.handle(actor),
+        (error) => this.fail(error),
+      );
+    } else {
+      this.handle(admitted);
+    }
+  }
+
+  private handle(actor: Actor): void {
+    this.actor = actor;
     runInRpcContext(this, () => this.method.handler(this.call.request, this)).then(
       (response) => this.finish(null, response),
       (error) => this.fail(error),
     );
+  }
+
+  private incoming(): IncomingCall {
+    return {
+      method: this.method.path,
+      metadata: this.call.metadata,
+      certificate: this.call.getAuthContext().sslPeerCertificate,
+      peer: this.call.getPeer(),
+      requestId: this.requestId,
+    };
   }
 
   /**
@@ -207,7 +236,7 @@ class UnaryCall<Req, Res> implements RpcContext {
  * UnaryCall, and the closures grpc-js and the promise need.
  */
 export function unary<Req, Res>(method: string, handler: AsyncUnary<Req, Res>, options: HandlerOptions): handleUnaryCall<Req, Res> {
-  const target = new Method(method, handler, options.logger, options.metrics, options.translators);
+  const target = new Method(method, handler, options.logger, options.metrics, options.translators, options.guard);
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => new UnaryCall(target, call, callback).run();
 }
 

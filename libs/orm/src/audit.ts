@@ -32,7 +32,7 @@ export async function recordAuditEvent(em: SqlTarget, event: AuditEvent): Promis
     event.action,
     event.actor.type,
     event.actor.id,
-    JSON.stringify(event.details),
+    JSON.stringify(detailsOf(event)),
     event.eventId ?? null,
   ]);
   return rows[0].id;
@@ -66,8 +66,13 @@ export function auditEventsPayload(events: readonly AuditEvent[]): string {
       action: event.action,
       actor_type: event.actor.type,
       actor_id: event.actor.id,
-      details: event.details,
+      details: detailsOf(event),
       ...(event.eventId === undefined ? {} : { event_id: event.eventId }),
     })),
   );
+}
+
+/** The event's details, with the service that acted on the actor's behalf (Actor.via) when there is one. */
+function detailsOf(event: AuditEvent): Record<string, unknown> {
+  return event.actor.via === undefined ? event.details : { ...event.details, via: event.actor.via };
 }

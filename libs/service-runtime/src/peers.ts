@@ -1,5 +1,5 @@
-import { credentials, Metadata, type Client } from '@grpc/grpc-js';
-import { createClient, type ClientConstructor } from '@cec/grpc';
+import { Metadata, type Client } from '@grpc/grpc-js';
+import { channelCredentials, createClient, type ClientConstructor, type TlsFiles } from '@cec/grpc';
 import type { Logger } from '@cec/observability';
 import { healthV1 } from '@cec/proto';
 import type { ServiceName } from './service-directory';
@@ -22,11 +22,12 @@ export function connectPeers<P extends PeerClients>(
   specs: P,
   addresses: Partial<Record<ServiceName, string>>,
   logger: Logger,
+  tls?: TlsFiles,
 ): { clients: PeerConnections<P>; close(): void } {
   const made: Client[] = [];
   const clients = Object.fromEntries(
     Object.entries(specs).map(([key, { peer, client }]) => {
-      const instance = createClient(client, addresses[peer] as string, { caller });
+      const instance = createClient(client, addresses[peer] as string, { caller, tls });
       made.push(instance);
       return [key, instance];
     }),
@@ -34,7 +35,7 @@ export function connectPeers<P extends PeerClients>(
 
   for (const peer of new Set(Object.values(specs).map((s) => s.peer))) {
     const address = addresses[peer] as string;
-    const health = new healthV1.HealthClient(address, credentials.createInsecure());
+    const health = new healthV1.HealthClient(address, channelCredentials(tls));
     health.check({ service: '' }, new Metadata(), { deadline: Date.now() + 5_000 }, (error, response) => {
       if (error) logger.warn({ peer, peer_address: address, err: { message: error.message } }, `${peer} is not reachable yet at ${address}; calls to it fail UNAVAILABLE until it is`);
       else logger.info({ peer, peer_address: address, status: healthV1.healthCheckResponse_ServingStatusToJSON(response.status) }, `${peer} at ${address}`);

@@ -11,13 +11,15 @@ describe('service configuration', () => {
       grpcPort: 50051,
       metricsHost: '0.0.0.0',
       metricsPort: 9451,
+      healthPort: 50061,
+      auth: { tls: undefined, tokens: undefined, trustDomain: 'client-escalation-calls', policyFile: undefined, insecure: false, reflection: true },
       databaseUrl: undefined,
       dbPassword: '',
       dbPoolMax: 10,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
       peerAddresses: {},
-      variables: { grpcPort: 'CUSTOMERS_GRPC_PORT', metricsPort: 'CUSTOMERS_METRICS_PORT' },
+      variables: { grpcPort: 'CUSTOMERS_GRPC_PORT', metricsPort: 'CUSTOMERS_METRICS_PORT', healthPort: 'CUSTOMERS_HEALTH_PORT', grpcHost: 'CUSTOMERS_GRPC_HOST' },
     });
   });
 

@@ -1,4 +1,5 @@
-import { intInRange, portOrZero, readEnv, str } from '@cec/config';
+import { ConfigError, intInRange, portOrZero, readEnv, str } from '@cec/config';
+import { authEnvSpecs, authSettingsOf, type AuthSettings } from '@cec/auth';
 import { databaseEnvSpecs } from '@cec/db';
 import type { LogLevel } from '@cec/observability';
 import { envPrefix, peerAddressVariable, SERVICE_DIRECTORY, type ServiceName } from './service-directory';
@@ -10,6 +11,10 @@ export interface ServiceConfig {
   metricsHost: string;
   /** 0: any free port (tests). */
   metricsPort: number;
+  /** The plaintext health-only port, opened when authentication is on. */
+  healthPort: number;
+  /** Authentication and authorization: on when the TLS_* files are set. */
+  auth: AuthSettings;
   databaseUrl?: string;
   dbPassword: string;
   dbPoolMax: number;
@@ -18,7 +23,7 @@ export interface ServiceConfig {
   /** host:port of each service this one calls (`<PEER>_ADDRESS`). */
   peerAddresses: Partial<Record<ServiceName, string>>;
   /** The names of the variables behind the ports, for messages such as "port taken: set X". */
-  variables: { grpcPort: string; metricsPort: string };
+  variables: { grpcPort: string; metricsPort: string; healthPort: string; grpcHost: string };
 }
 
 /** What reading a service's environment needs to know about the service. */
@@ -49,11 +54,13 @@ export function serviceEnvSpecs(shape: ConfigShape) {
     [`${p}_GRPC_PORT`]: portOrZero({ default: defaults.grpcPort, desc: 'gRPC port.' }),
     [`${p}_METRICS_HOST`]: str({ default: '0.0.0.0', desc: 'Address the Prometheus /metrics endpoint binds to.' }),
     [`${p}_METRICS_PORT`]: portOrZero({ default: defaults.metricsPort, desc: 'Prometheus /metrics port.' }),
+    [`${p}_HEALTH_PORT`]: portOrZero({ default: defaults.healthPort, desc: 'Plaintext grpc.health.v1 port for probes, opened when authentication (TLS) is on.' }),
     [`${p}_DB_PASSWORD`]: str({ default: '', desc: `Password of the ${defaults.role} role, if the server asks for one.` }),
     [`${p}_DB_POOL_MAX`]: intInRange(1, 500)({ default: 10, desc: 'Database connections in the pool.' }),
     LOG_LEVEL: str({ choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' }),
     SHUTDOWN_GRACE_MS: intInRange(0, 600_000)({ default: 10_000, desc: 'How long in-flight calls may run after SIGTERM.' }),
     ...databaseEnvSpecs,
+    ...authEnvSpecs,
     ...peers,
     ...(shape.env ?? {}),
   };
@@ -74,14 +81,25 @@ export function readServiceConfig<S extends object = object>(
     grpcPort: v[`${p}_GRPC_PORT`] as number,
     metricsHost: v[`${p}_METRICS_HOST`] as string,
     metricsPort: v[`${p}_METRICS_PORT`] as number,
+    healthPort: v[`${p}_HEALTH_PORT`] as number,
+    auth: authSettings(v),
     databaseUrl: v.DATABASE_URL as string | undefined,
     dbPassword: v[`${p}_DB_PASSWORD`] as string,
     dbPoolMax: v[`${p}_DB_POOL_MAX`] as number,
     logLevel: v.LOG_LEVEL as LogLevel,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS as number,
     peerAddresses: Object.fromEntries((shape.peers ?? []).map((peer) => [peer, v[peerAddressVariable(peer).name] as string])),
-    variables: { grpcPort: `${p}_GRPC_PORT`, metricsPort: `${p}_METRICS_PORT` },
+    variables: { grpcPort: `${p}_GRPC_PORT`, metricsPort: `${p}_METRICS_PORT`, healthPort: `${p}_HEALTH_PORT`, grpcHost: `${p}_GRPC_HOST` },
   };
   const settings = Object.fromEntries(Object.keys(shape.env ?? {}).map((key) => [key, v[key]])) as Readonly<Record<keyof S, unknown>>;
   return { config, settings };
+}
+
+/** The auth settings, with a disagreement between the variables reported as a ConfigError like any other. */
+function authSettings(v: Record<string, unknown>): AuthSettings {
+  try {
+    return authSettingsOf(v as Parameters<typeof authSettingsOf>[0]);
+  } catch (error) {
+    throw new ConfigError({ auth: (error as Error).message });
+  }
 }

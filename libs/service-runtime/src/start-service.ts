@@ -5,6 +5,7 @@ import { readEnv, type CleanedEnv } from '@cec/config';
 import { exitOnSignal, startGrpcServer, type RunningGrpcServer, type ServiceRegistration } from '@cec/grpc';
 import { createLogger, createServiceMetrics, startMetricsServer, type Logger, type ServiceMetrics } from '@cec/observability';
 import { createOrm, pingDatabase, translateDatabaseError } from '@cec/orm';
+import { callGuardFor } from './call-guard-setup';
 import { listenProblem } from './listen-problem';
 import { connectPeers, type PeerClients, type PeerConnections } from './peers';
 import { readServiceConfig, type ServiceConfig } from './service-config';
@@ -49,6 +50,8 @@ export function defineService<E extends object = object, P extends PeerClients =
 
 export interface RunningService {
   grpcPort: number;
+  /** The plaintext health-only port, when authentication is on. */
+  healthPort?: number;
   metricsPort: number;
   grpc: RunningGrpcServer;
   orm: MikroORM;
@@ -85,19 +88,29 @@ export async function startService(spec: AnySpec, env: NodeJS.ProcessEnv = proce
     metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost).catch((error: Error) => {
       throw listenProblem(error, `${config.metricsHost}:${config.metricsPort}`, config.variables.metricsPort);
     });
-    connections = connectPeers(spec.name, (spec.clients ?? {}) as PeerClients, config.peerAddresses, log);
+    const tls = config.auth.tls?.files;
+    connections = connectPeers(spec.name, (spec.clients ?? {}) as PeerClients, config.peerAddresses, log, tls);
     const deps: Parameters<AnySpec['services']>[0] = { orm, logger: log, config, settings, clients: connections.clients, metrics };
+    const services = spec.services(deps);
+    const guard = callGuardFor(spec.name, config, services, orm, log);
     grpc = await startGrpcServer({
       host: config.grpcHost,
       port: config.grpcPort,
-      services: spec.services(deps),
+      services,
+      tls,
+      guard,
+      reflection: config.auth.reflection,
+      healthPort: tls ? config.healthPort : undefined,
       logger: log,
       metrics,
       translators: [translateDatabaseError],
       readinessCheck: () => pingDatabase(orm.em.fork()),
       shutdownGraceMs: config.shutdownGraceMs,
     }).catch((error: Error) => {
-      throw listenProblem(error, `${config.grpcHost}:${config.grpcPort}`, config.variables.grpcPort);
+      const onHealthPort = tls && error.message.includes(`:${config.healthPort}:`);
+      throw onHealthPort
+        ? listenProblem(error, `${config.grpcHost}:${config.healthPort}`, config.variables.healthPort)
+        : listenProblem(error, `${config.grpcHost}:${config.grpcPort}`, config.variables.grpcPort);
     });
     background = spec.background?.(deps) ?? [];
   } catch (error) {
@@ -126,9 +139,9 @@ export async function startService(spec: AnySpec, env: NodeJS.ProcessEnv = proce
   const metricsPort = (metricsServer.address() as AddressInfo).port;
   log.info(
     { grpc: `${config.grpcHost}:${server.port}`, metrics: `${config.metricsHost}:${metricsPort}`, peers: config.peerAddresses },
-    `${spec.name} service started: gRPC on port ${server.port}, /metrics on port ${metricsPort}`,
+    `${spec.name} service started: gRPC on port ${server.port}${config.auth.tls ? ' (TLS)' : ''}, /metrics on port ${metricsPort}${server.healthPort ? `, plaintext health on port ${server.healthPort}` : ''}`,
   );
-  return { grpcPort: server.port, metricsPort, grpc: server, orm, logger: log, stop };
+  return { grpcPort: server.port, healthPort: server.healthPort, metricsPort, grpc: server, orm, logger: log, stop };
 }
 
 /** The whole of a service's main.ts: start, stop gracefully on SIGTERM/SIGINT, exit 1 with a clear message if it cannot start. */

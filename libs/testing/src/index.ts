@@ -21,3 +21,4 @@ export {
 export { eventually, watchProcess, withDeadline, type WatchedProcess } from './waiting';
 export { startServiceProcess, useServiceProcess, type ServiceProcess } from './service-process';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
+export { createTestIdentity, type TestIdentity } from './test-identity';

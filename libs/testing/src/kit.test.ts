@@ -117,6 +117,7 @@ describe('startTestService', () => {
         DATABASE_URL: svc.db.url,
         COMPLIANCE_GRPC_HOST: '127.0.0.1',
         COMPLIANCE_GRPC_PORT: '0',
+        COMPLIANCE_HEALTH_PORT: '0',
         COMPLIANCE_METRICS_HOST: '127.0.0.1',
         COMPLIANCE_METRICS_PORT: '0',
         SHUTDOWN_GRACE_MS: '250',

@@ -45,6 +45,8 @@ export interface TestServiceOptions<S, R extends StartedService, K extends Recor
    * used as it is and left for its owner to drop. Default: a fresh database of its own.
    */
   database?: TestDatabase;
+  /** How the clients connect (default plaintext); e.g. TLS of a test identity when the service runs with authentication on. */
+  channelCredentials?: ChannelCredentials;
 }
 
 export interface TestService<R extends StartedService = StartedService, K extends Record<string, ClientClass> = Record<string, never>> {
@@ -87,6 +89,7 @@ export function testServiceEnv(name: string, databaseUrl: string): Record<string
     [`${p}_GRPC_PORT`]: '0',
     [`${p}_METRICS_HOST`]: '127.0.0.1',
     [`${p}_METRICS_PORT`]: '0',
+    [`${p}_HEALTH_PORT`]: '0',
     SHUTDOWN_GRACE_MS: '1000',
   };
 }
@@ -130,7 +133,7 @@ export async function startTestService<S extends { name: string }, R extends Sta
   }
   const address = `127.0.0.1:${service.grpcPort}`;
   const clients = Object.fromEntries(
-    Object.entries(options.clients ?? {}).map(([key, Class]) => [key, new Class(address, credentials.createInsecure())]),
+    Object.entries(options.clients ?? {}).map(([key, Class]) => [key, new Class(address, options.channelCredentials ?? credentials.createInsecure())]),
   ) as ClientsOf<K>;
   let stopped: Promise<void> | undefined;
   return {
