@@ -13,6 +13,22 @@ export interface BufCurlOptions {
   args?: string[];
   /** Kill buf after this long (default 30 s). */
   timeoutMs?: number;
+  /** Call over TLS (https): the CA that issued the server's certificate, and a client certificate if any. */
+  tls?: BufTls;
+}
+
+export interface BufTls {
+  caFile: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** The scheme and flags of a plaintext (HTTP/2 without TLS) or a TLS call. */
+function transportArgs(tls: BufTls | undefined): { scheme: string; args: string[] } {
+  if (!tls) return { scheme: 'http', args: ['--http2-prior-knowledge'] };
+  const args = ['--cacert', tls.caFile];
+  if (tls.certFile && tls.keyFile) args.push('--cert', tls.certFile, '--key', tls.keyFile);
+  return { scheme: 'https', args };
 }
 
 export interface BufCurlResult<T = unknown> {
@@ -52,19 +68,25 @@ function parsed<T>(text: string): T | undefined {
  *   const { code, json, stderr } = await bufCurl(address, 'grpc.health.v1.Health/Check', {});
  */
 export async function bufCurl<T = unknown>(address: string, method: string, body?: unknown, options: BufCurlOptions = {}): Promise<BufCurlResult<T>> {
-  const args = ['curl', '--protocol', 'grpc', '--http2-prior-knowledge'];
+  const transport = transportArgs(options.tls);
+  const args = ['curl', '--protocol', 'grpc', ...transport.args];
   if (options.emitDefaults) args.push('--emit-defaults');
   if (options.schema) args.push('--schema', options.schema);
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
   if (body !== undefined) args.push('-d', '@-');
-  args.push(...(options.args ?? []), `http://${address}/${method.replace(/^\//, '')}`);
+  args.push(...(options.args ?? []), `${transport.scheme}://${address}/${method.replace(/^\//, '')}`);
   const stdin = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   const result = await run(args, stdin, options.timeoutMs ?? 30_000);
   return { ...result, json: parsed<T>(result.stdout) };
 }
 
 /** The services `address` lists through server reflection (`buf curl --list-services`), sorted. */
-export async function bufListServices(address: string, options: { timeoutMs?: number } = {}): Promise<BufCurlResult<never> & { services: string[] }> {
-  const result = await run(['curl', '--protocol', 'grpc', '--http2-prior-knowledge', '--list-services', `http://${address}`], undefined, options.timeoutMs ?? 30_000);
+export async function bufListServices(
+  address: string,
+  options: { timeoutMs?: number; tls?: BufTls; headers?: Record<string, string> } = {},
+): Promise<BufCurlResult<never> & { services: string[] }> {
+  const transport = transportArgs(options.tls);
+  const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+  const result = await run(['curl', '--protocol', 'grpc', ...transport.args, ...headers, '--list-services', `${transport.scheme}://${address}`], undefined, options.timeoutMs ?? 30_000);
   return { ...result, json: undefined, services: result.stdout.split('\n').map((line) => line.trim()).filter(Boolean).sort() };
 }

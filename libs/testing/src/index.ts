@@ -1,4 +1,4 @@
-export { bufCurl, bufListServices, type BufCurlOptions, type BufCurlResult } from './buf-curl';
+export { bufCurl, bufListServices, type BufCurlOptions, type BufCurlResult, type BufTls } from './buf-curl';
 export { capturingLogger } from './capturing-logger';
 export { call } from './grpc-calls';
 export { expectInvalid, fieldViolationsOf, rejectionOf, statusDetailsOf } from './grpc-errors';

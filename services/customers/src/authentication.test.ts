@@ -3,6 +3,9 @@
  * servers over real TLS, tokens signed by a test key, certificates of a test CA.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { workspaceRoot } from '@cec/db';
 import { status } from '@grpc/grpc-js';
 import { customersV1 } from '@cec/proto';
 import { startService, type RunningService } from '@cec/service-runtime';
@@ -20,11 +23,18 @@ const opened: customersV1.CustomerServiceClient[] = [];
 
 beforeAll(async () => {
   identity = await createTestIdentity();
+  // The repository's policy, with CreateCustomer opened to two services for the on-behalf-of
+  // test: campaigns, which may act on behalf of others, and metrics, which may not.
+  const policy = readFileSync(join(workspaceRoot(), 'config', 'access-policy.yaml'), 'utf8');
+  const widened = policy.replace('CreateCustomer: [collections-operator]', 'CreateCustomer: [collections-operator, service:campaigns, service:metrics]');
+  expect(widened).not.toBe(policy);
+  const policyFile = join(identity.dir, 'access-policy.yaml');
+  writeFileSync(policyFile, widened);
   kit = await startTestService(customersServiceSpec, {
     start: startService,
     clients: CLIENTS,
     channelCredentials: identity.credentials(),
-    env: { ...identity.serviceEnv('customers'), OVERDUE_SWEEP_INTERVAL_MS: '0' },
+    env: { ...identity.serviceEnv('customers'), AUTH_POLICY_FILE: policyFile, OVERDUE_SWEEP_INTERVAL_MS: '0' },
   });
   clientAs = (as) => {
     const client = new customersV1.CustomerServiceClient(kit.address, identity.credentials(as));
@@ -77,8 +87,10 @@ describe('customers with authentication on', () => {
     const error = await rejectionOf(
       call(foreign, 'batchGetContactProfiles', customersV1.BatchGetContactProfilesRequest.fromPartial({ customerIds: [randomUUID()] })),
     );
-    // Refused in the handshake, or let through as a caller with no certificate: never as campaigns.
-    expect([status.UNAVAILABLE, status.UNAUTHENTICATED]).toContain(error.code);
+    // The server asks for a certificate without insisting (people bring tokens), and a certificate
+    // our CA did not issue counts as none: the call is not campaigns' (which may call this method).
+    expect(error.code).toBe(status.UNAUTHENTICATED);
+    expect(error.details).toContain('no credentials');
   });
 
   it('lets an operator create a customer, recorded as the token subject', async () => {
@@ -107,18 +119,26 @@ describe('customers with authentication on', () => {
   });
 
   it('takes the actor a service passes along only from a service allowed to act on behalf of others', async () => {
+    const actorOf = async (id: string | undefined) =>
+      kit.db.query<{ actor_type: string; actor_id: string; via: string | null }>(
+        "SELECT actor_type, actor_id, details->>'via' AS via FROM audit_logs WHERE entity_id = $1 AND action = 'created'",
+        [id],
+      );
+    // campaigns may: the row names the person, and campaigns as the service it came through.
+    const viaCampaigns = await call(clientAs('campaigns'), 'createCustomer', newCustomer(), { metadata: { 'x-actor': 'user:dana@acme.example' } });
+    expect(await actorOf(viaCampaigns.customer?.id)).toEqual([{ actor_type: 'user', actor_id: 'dana@acme.example', via: 'service:campaigns' }]);
+    // metrics may not: its forged x-actor is ignored, the row names metrics.
+    const forged = await call(clientAs('metrics'), 'createCustomer', newCustomer(), { metadata: { 'x-actor': 'user:ceo@acme.example' } });
+    expect(await actorOf(forged.customer?.id)).toEqual([{ actor_type: 'service', actor_id: 'metrics', via: null }]);
+    // A person cannot act for another either.
     const operator = await identity.bearer('ops@acme.example', ['collections-operator']);
-    const created = await call(kit.clients.customers, 'createCustomer', newCustomer(), { metadata: operator });
-    const id = created.customer?.id as string;
-    const request = customersV1.RecordContactOutcomesRequest.fromPartial({ outcomes: [] });
-    // campaigns may act on behalf (the policy's actOnBehalf) and may call BatchGetContactProfiles.
-    await call(clientAs('campaigns'), 'batchGetContactProfiles', customersV1.BatchGetContactProfilesRequest.fromPartial({ customerIds: [id] }), {
-      metadata: { 'x-actor': 'user:dana@acme.example' },
-    });
-    void request;
-    // metrics may not call it at all: refused, and its forged x-actor is not the recorded actor.
+    const asOps = await call(kit.clients.customers, 'createCustomer', newCustomer(), { metadata: { ...operator, 'x-actor': 'user:ceo@acme.example' } });
+    expect(await actorOf(asOps.customer?.id)).toEqual([{ actor_type: 'user', actor_id: 'ops@acme.example', via: null }]);
+  });
+
+  it('refuses a service the policy does not grant, and records the refusal as that service', async () => {
     const error = await rejectionOf(
-      call(clientAs('metrics'), 'batchGetContactProfiles', customersV1.BatchGetContactProfilesRequest.fromPartial({ customerIds: [id] }), {
+      call(clientAs('metrics'), 'batchGetContactProfiles', customersV1.BatchGetContactProfilesRequest.fromPartial({ customerIds: [randomUUID()] }), {
         metadata: { 'x-actor': 'user:ceo@acme.example' },
       }),
     );
