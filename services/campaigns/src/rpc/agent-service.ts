@@ -1,10 +1,11 @@
 import { decodePageToken, filterFingerprint, pageSize, paginate, resolveUpdateMask, type AsyncService } from '@cec/grpc';
 import { Violations } from '@cec/errors';
-import type { campaignsV1 } from '@cec/proto';
+import { campaignsV1 } from '@cec/proto';
 import { optionalUuid, requireUuid, text } from '@cec/validation';
 import type { CampaignsDeps } from '../campaigns-config';
 import { capabilityProblems, normalizeCapabilities, secretProblems, type ReportedStatus } from '../domain/agent';
 import { AgentStore, type AgentChanges } from '../store/agent-store';
+import { actsForAnotherAgent, AgentRefusals } from './agent-identity';
 import { agentToProto, performanceToProto } from './agent-messages';
 import { agentStatuses, agentTypes } from './enums';
 
@@ -37,6 +38,7 @@ function secretsOf(v: Violations, secrets: Record<string, string>): Record<strin
 /** escalation.campaigns.v1.AgentService: registration, heartbeats, performance. */
 export function agentService(deps: CampaignsDeps, store = new AgentStore(deps.orm, deps.settings.AGENT_OFFLINE_AFTER_MS)): AsyncService<campaignsV1.AgentServiceServer> {
   const heartbeatMs = deps.settings.AGENT_HEARTBEAT_INTERVAL_MS;
+  const refusals = new AgentRefusals(deps.orm, 'campaigns');
   return {
     async registerAgent(request, context) {
       const v = new Violations();
@@ -115,6 +117,7 @@ export function agentService(deps: CampaignsDeps, store = new AgentStore(deps.or
       if (status === 'offline') v.add('status', 'cannot be OFFLINE: the service says when an agent is offline (stop heartbeating)');
       const message = text(v, 'status_message', request.statusMessage, { max: 500 });
       v.throwIfAny();
+      await refusals.check(context, campaignsV1.AgentServiceService.agentHeartbeat.path, actsForAnotherAgent(context, id, 'agent_id'));
       const agent = await store.heartbeat(id, status as ReportedStatus | undefined, message ?? null, context);
       return {
         agent: agentToProto(agent),

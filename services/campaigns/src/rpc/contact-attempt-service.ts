@@ -1,20 +1,25 @@
 import { decodePageToken, filterFingerprint, pageSize, paginate, type AsyncService } from '@cec/grpc';
 import { Violations } from '@cec/errors';
-import type { campaignsV1 } from '@cec/proto';
+import { campaignsV1 } from '@cec/proto';
 import { requireUuid } from '@cec/validation';
 import type { CampaignsDeps } from '../campaigns-config';
 import { ContactAttemptStore } from '../store/contact-attempt-store';
+import { actsForAnotherAgent, AgentRefusals, notOwnAttempt, callingAgent } from './agent-identity';
 import { attemptInput, timestampKey, toContactAttempt } from './contact-attempt-messages';
 import { channels, contactStatuses } from './enums';
 
 /** escalation.campaigns.v1.ContactAttemptService. */
 export function contactAttemptService(deps: Pick<CampaignsDeps, 'orm'>): AsyncService<campaignsV1.ContactAttemptServiceServer> {
   const store = new ContactAttemptStore(deps.orm);
+  const refusals = new AgentRefusals(deps.orm, 'campaigns');
+  const methods = campaignsV1.ContactAttemptServiceService;
   return {
     async recordContactAttempt(request, context) {
       const v = new Violations();
       const input = attemptInput(request.attempt, request.requestId, v);
       v.throwIfAny();
+      // An agent records the contacts it made: attempt.agent_id is its own id.
+      await refusals.check(context, methods.recordContactAttempt.path, actsForAnotherAgent(context, input.agentId, 'attempt.agent_id'));
       return { attempt: toContactAttempt(await store.record(input, context)) };
     },
 
@@ -23,6 +28,11 @@ export function contactAttemptService(deps: Pick<CampaignsDeps, 'orm'>): AsyncSe
       const id = requireUuid(v, 'contact_attempt_id', request.contactAttemptId);
       const status = contactStatuses.from(request.status, v, 'status', 'contact status');
       v.throwIfAny();
+      // An agent reports receipts of its own attempts only (an attempt's agent never changes).
+      if (callingAgent(context) !== undefined) {
+        const attempt = await store.get(id);
+        await refusals.check(context, methods.updateContactStatus.path, notOwnAttempt(context, id, attempt.agent_id));
+      }
       const row = await store.updateStatus(id, status as NonNullable<typeof status>, request.statusTime ?? new Date(), context);
       return { attempt: toContactAttempt(row) };
     },

@@ -1,8 +1,9 @@
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { decodePageToken, filterFingerprint, pageSize, paginate, type AsyncService } from '@cec/grpc';
 import { DeadlineExceededError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError, Violations } from '@cec/errors';
-import type { campaignsV1, customersV1 } from '@cec/proto';
+import { campaignsV1, type customersV1 } from '@cec/proto';
 import { enumList, optionalUuid, requireUuid, text } from '@cec/validation';
+import type { RpcContext } from '@cec/grpc';
 import type { CampaignsDeps } from '../campaigns-config';
 import { capabilityProblems, normalizeCapabilities } from '../domain/agent';
 import { TASK_CHANNEL, type TaskType } from '../domain/contact';
@@ -10,6 +11,7 @@ import { leaseMs } from '../domain/lease';
 import { needsInstructions, type TaskContext, type TaskResult } from '../domain/task';
 import { TaskQueueStore } from '../store/task-queue-store';
 import { TaskStore } from '../store/task-store';
+import { actsForAnotherAgent, AgentRefusals, heldByAnotherAgent, callingAgent } from './agent-identity';
 import { contactStatuses, priorities, taskStatuses, taskTypes } from './enums';
 import { taskToProto } from './task-messages';
 
@@ -78,6 +80,26 @@ function contactProfile(client: customersV1.CustomerServiceClient, customerId: s
 export function taskService(deps: CampaignsDeps): AsyncService<campaignsV1.TaskServiceServer> {
   const tasks = new TaskStore(deps.orm);
   const queue = new TaskQueueStore(deps.orm);
+  const refusals = new AgentRefusals(deps.orm, 'campaigns');
+  const methods = campaignsV1.TaskServiceService;
+  /** An agent acts as itself only (agent-identity.ts). */
+  const asSelf = (context: RpcContext, method: { path: string }, agentId: string) => refusals.check(context, method.path, actsForAnotherAgent(context, agentId, 'agent_id'));
+  /**
+   * The lease holder's move (extend, complete, fail) on `taskId`. When the queue refuses it
+   * (FAILED_PRECONDITION) and the caller is an agent, a task that another agent holds (or
+   * finished) is that agent's: PERMISSION_DENIED. Any other caller gets the queue's answer.
+   */
+  const asHolder = async <T>(context: RpcContext, method: { path: string }, taskId: string, move: () => Promise<T>): Promise<T> => {
+    try {
+      return await move();
+    } catch (error) {
+      if (error instanceof FailedPreconditionError && callingAgent(context) !== undefined) {
+        const task = await tasks.get(taskId);
+        await refusals.check(context, method.path, heldByAnotherAgent(context, taskId, task.agentId));
+      }
+      throw error;
+    }
+  };
   return {
     async createTask(request, context) {
       const v = new Violations();
@@ -162,6 +184,7 @@ export function taskService(deps: CampaignsDeps): AsyncService<campaignsV1.TaskS
       if (!Number.isInteger(request.maxTasks) || request.maxTasks < 1 || request.maxTasks > 100) v.add('max_tasks', `must be from 1 to 100, got ${request.maxTasks}`);
       const lease = leaseOf(v, 'lease', request.lease);
       v.throwIfAny();
+      await asSelf(context, methods.claimTasks, agentId);
       const claimed = await queue.claim({ agentId, types, maxTasks: request.maxTasks, leaseMs: lease }, context);
       return { tasks: claimed.map(taskToProto) };
     },
@@ -172,7 +195,8 @@ export function taskService(deps: CampaignsDeps): AsyncService<campaignsV1.TaskS
       const agentId = requireUuid(v, 'agent_id', request.agentId);
       const lease = leaseOf(v, 'lease', request.lease);
       v.throwIfAny();
-      return { task: taskToProto(await queue.extend(taskId, agentId, lease, context)) };
+      await asSelf(context, methods.extendTaskLease, agentId);
+      return { task: taskToProto(await asHolder(context, methods.extendTaskLease, taskId, () => queue.extend(taskId, agentId, lease, context))) };
     },
 
     async completeTask(request, context) {
@@ -181,7 +205,8 @@ export function taskService(deps: CampaignsDeps): AsyncService<campaignsV1.TaskS
       const agentId = requireUuid(v, 'agent_id', request.agentId);
       const result = resultOf(v, request.result);
       v.throwIfAny();
-      return { task: taskToProto(await queue.complete(taskId, agentId, result, context)) };
+      await asSelf(context, methods.completeTask, agentId);
+      return { task: taskToProto(await asHolder(context, methods.completeTask, taskId, () => queue.complete(taskId, agentId, result, context))) };
     },
 
     async failTask(request, context) {
@@ -191,7 +216,8 @@ export function taskService(deps: CampaignsDeps): AsyncService<campaignsV1.TaskS
       const error = text(v, 'error', request.error, { required: true, max: 1000 });
       const contactStatus = contactStatuses.optional(request.contactStatus, v, 'contact_status', 'contact status');
       v.throwIfAny();
-      const failed = await queue.fail(taskId, agentId, { error: error as string, retryable: request.retryable, contactStatus }, context);
+      await asSelf(context, methods.failTask, agentId);
+      const failed = await asHolder(context, methods.failTask, taskId, () => queue.fail(taskId, agentId, { error: error as string, retryable: request.retryable, contactStatus }, context));
       return { task: taskToProto(failed) };
     },
 

@@ -52,6 +52,7 @@ export interface RegisterAgentRequest_SecretsEntry {
 }
 
 export interface RegisterAgentResponse {
+  /** agent.id is the agent's identity: the subject of the bearer tokens it calls with. */
   agent: Agent | undefined;
 }
 
@@ -1509,7 +1510,11 @@ export const AgentServiceService = {
     responseSerialize: (value: UpdateAgentResponse): Buffer => Buffer.from(UpdateAgentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateAgentResponse => UpdateAgentResponse.decode(value),
   },
-  /** I am alive, and my status. An agent that stops heartbeating goes offline by itself. */
+  /**
+   * I am alive, and my status. An agent that stops heartbeating goes offline by itself.
+   * An agent's token (its subject: the agent's id) heartbeats for that agent only; another
+   * agent_id is PERMISSION_DENIED.
+   */
   agentHeartbeat: {
     path: "/escalation.campaigns.v1.AgentService/AgentHeartbeat" as const,
     requestStream: false as const,
@@ -1546,7 +1551,11 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
   listAgents: handleUnaryCall<ListAgentsRequest, ListAgentsResponse>;
   /** Changes capabilities, capacity, config or secrets. */
   updateAgent: handleUnaryCall<UpdateAgentRequest, UpdateAgentResponse>;
-  /** I am alive, and my status. An agent that stops heartbeating goes offline by itself. */
+  /**
+   * I am alive, and my status. An agent that stops heartbeating goes offline by itself.
+   * An agent's token (its subject: the agent's id) heartbeats for that agent only; another
+   * agent_id is PERMISSION_DENIED.
+   */
   agentHeartbeat: handleUnaryCall<AgentHeartbeatRequest, AgentHeartbeatResponse>;
   /** How the agent has done (v_agent_performance); also kept in agents.performance_metrics. */
   getAgentPerformance: handleUnaryCall<GetAgentPerformanceRequest, GetAgentPerformanceResponse>;
@@ -1619,7 +1628,11 @@ export interface AgentServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateAgentResponse) => void,
   ): ClientUnaryCall;
-  /** I am alive, and my status. An agent that stops heartbeating goes offline by itself. */
+  /**
+   * I am alive, and my status. An agent that stops heartbeating goes offline by itself.
+   * An agent's token (its subject: the agent's id) heartbeats for that agent only; another
+   * agent_id is PERMISSION_DENIED.
+   */
   agentHeartbeat(
     request: AgentHeartbeatRequest,
     callback: (error: ServiceError | null, response: AgentHeartbeatResponse) => void,

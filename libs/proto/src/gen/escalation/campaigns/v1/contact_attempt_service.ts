@@ -793,7 +793,11 @@ export const ListCustomerCommunicationsResponse: MessageFns<ListCustomerCommunic
  */
 export type ContactAttemptServiceService = typeof ContactAttemptServiceService;
 export const ContactAttemptServiceService = {
-  /** Records an attempt. A retry with the same request_id returns the first result. */
+  /**
+   * Records an attempt. A retry with the same request_id returns the first result. An agent's
+   * token records only the agent's own attempts: attempt.agent_id must be its id (the token's
+   * subject), else PERMISSION_DENIED.
+   */
   recordContactAttempt: {
     path: "/escalation.campaigns.v1.ContactAttemptService/RecordContactAttempt" as const,
     requestStream: false as const,
@@ -810,7 +814,8 @@ export const ContactAttemptServiceService = {
    * bounced, failed; steps may be skipped). A receipt for the same or an earlier status changes
    * nothing and returns the attempt (receipts arrive out of order). One that contradicts the
    * status (bounced after delivered, anything but sent after bounced or failed) or that the
-   * channel does not have (opened for SMS, answered for e-mail) is FAILED_PRECONDITION.
+   * channel does not have (opened for SMS, answered for e-mail) is FAILED_PRECONDITION. An
+   * agent's token reports receipts only of attempts that agent made, else PERMISSION_DENIED.
    */
   updateContactStatus: {
     path: "/escalation.campaigns.v1.ContactAttemptService/UpdateContactStatus" as const,
@@ -851,14 +856,19 @@ export const ContactAttemptServiceService = {
 } as const;
 
 export interface ContactAttemptServiceServer extends UntypedServiceImplementation {
-  /** Records an attempt. A retry with the same request_id returns the first result. */
+  /**
+   * Records an attempt. A retry with the same request_id returns the first result. An agent's
+   * token records only the agent's own attempts: attempt.agent_id must be its id (the token's
+   * subject), else PERMISSION_DENIED.
+   */
   recordContactAttempt: handleUnaryCall<RecordContactAttemptRequest, RecordContactAttemptResponse>;
   /**
    * A delivery receipt: moves the status forward (delivered, opened, answered, replied,
    * bounced, failed; steps may be skipped). A receipt for the same or an earlier status changes
    * nothing and returns the attempt (receipts arrive out of order). One that contradicts the
    * status (bounced after delivered, anything but sent after bounced or failed) or that the
-   * channel does not have (opened for SMS, answered for e-mail) is FAILED_PRECONDITION.
+   * channel does not have (opened for SMS, answered for e-mail) is FAILED_PRECONDITION. An
+   * agent's token reports receipts only of attempts that agent made, else PERMISSION_DENIED.
    */
   updateContactStatus: handleUnaryCall<UpdateContactStatusRequest, UpdateContactStatusResponse>;
   getContactAttempt: handleUnaryCall<GetContactAttemptRequest, GetContactAttemptResponse>;
@@ -867,7 +877,11 @@ export interface ContactAttemptServiceServer extends UntypedServiceImplementatio
 }
 
 export interface ContactAttemptServiceClient extends Client {
-  /** Records an attempt. A retry with the same request_id returns the first result. */
+  /**
+   * Records an attempt. A retry with the same request_id returns the first result. An agent's
+   * token records only the agent's own attempts: attempt.agent_id must be its id (the token's
+   * subject), else PERMISSION_DENIED.
+   */
   recordContactAttempt(
     request: RecordContactAttemptRequest,
     callback: (error: ServiceError | null, response: RecordContactAttemptResponse) => void,
@@ -888,7 +902,8 @@ export interface ContactAttemptServiceClient extends Client {
    * bounced, failed; steps may be skipped). A receipt for the same or an earlier status changes
    * nothing and returns the attempt (receipts arrive out of order). One that contradicts the
    * status (bounced after delivered, anything but sent after bounced or failed) or that the
-   * channel does not have (opened for SMS, answered for e-mail) is FAILED_PRECONDITION.
+   * channel does not have (opened for SMS, answered for e-mail) is FAILED_PRECONDITION. An
+   * agent's token reports receipts only of attempts that agent made, else PERMISSION_DENIED.
    */
   updateContactStatus(
     request: UpdateContactStatusRequest,

@@ -74,7 +74,7 @@ export interface ListTasksResponse {
 }
 
 export interface ClaimTasksRequest {
-  /** Required. UUID of a registered agent. */
+  /** Required. UUID of a registered agent; an agent's token: its own id. */
   agentId: string;
   /** Only these types (each must be one the agent's type does); empty: every type it does. */
   types: TaskType[];
@@ -95,7 +95,7 @@ export interface ClaimTasksResponse {
 export interface ExtendTaskLeaseRequest {
   /** Required. UUID. */
   taskId: string;
-  /** Required: the lease holder. */
+  /** Required: the lease holder (an agent's token: its own id). */
   agentId: string;
   /** 10 s to 1 h, default 5 min. */
   lease: Duration | undefined;
@@ -108,7 +108,7 @@ export interface ExtendTaskLeaseResponse {
 export interface CompleteTaskRequest {
   /** Required. UUID. */
   taskId: string;
-  /** Required: the lease holder. */
+  /** Required: the lease holder (an agent's token: its own id). */
   agentId: string;
   /** Required. */
   result: TaskResult | undefined;
@@ -121,7 +121,7 @@ export interface CompleteTaskResponse {
 export interface FailTaskRequest {
   /** Required. UUID. */
   taskId: string;
-  /** Required: the lease holder. */
+  /** Required: the lease holder (an agent's token: its own id). */
   agentId: string;
   /** Required, up to 1000 characters. */
   error: string;
@@ -1710,6 +1710,11 @@ export const CancelTaskResponse: MessageFns<CancelTaskResponse> = {
 /**
  * The task queue agents work: claims with leases (FOR UPDATE SKIP LOCKED), completion,
  * failure with retries, cancellation.
+ *
+ * Who may call what is config/access-policy.yaml. An agent calls with a bearer token whose
+ * subject is its agent id (the UUID RegisterAgent gave it) and acts only as itself: in
+ * ClaimTasks, ExtendTaskLease, CompleteTask and FailTask, an agent_id other than the token's
+ * subject, or a task another agent holds or finished, is PERMISSION_DENIED and changes nothing.
  */
 export type TaskServiceService = typeof TaskServiceService;
 export const TaskServiceService = {
