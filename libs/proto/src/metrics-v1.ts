@@ -1,0 +1,3 @@
+// escalation.metrics.v1
+export * from './gen/escalation/metrics/v1/metric';
+export * from './gen/escalation/metrics/v1/metrics_service';

@@ -1,0 +1,22 @@
+import { intInRange } from '@cec/config';
+import { register } from '@cec/grpc';
+import { metricsV1 } from '@cec/proto';
+import { defineService } from '@cec/service-runtime';
+import { ENTITIES } from './entities';
+import { metricsService } from './rpc/metrics-service';
+
+/** The metrics service: what it serves, its background work, its own variables. */
+export const metricsServiceSpec = defineService({
+  name: 'metrics',
+  entities: ENTITIES,
+  env: {
+    RETENTION_INTERVAL_MS: intInRange(0, 86_400_000)({
+      default: 3_600_000,
+      desc: 'How often the retention job drops the days past the retention and makes the next 7 days\' partitions of system_metrics (0: never); safe on every replica.',
+    }),
+  },
+  services: () => [
+    register(metricsV1.MetricsServiceService, metricsService()),
+    // ReportService: register(metricsV1.ReportServiceService, reportService(...)) goes here.
+  ],
+});
