@@ -6,10 +6,10 @@ const OWNS: Record<string, string[]> = {
   customers_svc: ['customers', 'customer_profiles', 'payment_records', 'payments', 'customer_contact_outcomes'],
   campaigns_svc: ['campaigns', 'tasks', 'agents', 'contact_attempts', 'templates', 'campaign_invoices', 'campaigns_outbox', 'campaign_step_runs', 'enrolment_policy'],
   compliance_svc: ['opt_outs', 'compliance_rules'],
-  metrics_svc: ['system_metrics'],
+  metrics_svc: ['system_metrics', 'metrics_retention'],
 };
 // Tables without updated_at, and the column a no-op UPDATE sets instead.
-const NO_UPDATED_AT: Record<string, string> = { campaign_invoices: 'running', campaigns_outbox: 'attempts' };
+const NO_UPDATED_AT: Record<string, string> = { campaign_invoices: 'running', campaigns_outbox: 'attempts', metrics_retention: 'days' };
 // Tables a role appends to but never updates (history).
 const APPEND_ONLY = ['system_metrics', 'payments', 'campaign_step_runs'];
 const ALL_TABLES = [...Object.values(OWNS).flat(), 'audit_logs', 'audit_chain_state', 'schema_migrations'];
