@@ -4,6 +4,8 @@ import { metricsV1 } from '@cec/proto';
 import { defineService } from '@cec/service-runtime';
 import { ENTITIES } from './entities';
 import { metricsService } from './rpc/metrics-service';
+import { reportService } from './rpc/report-service';
+import { ReportStore } from './store/report-store';
 
 /** The metrics service: what it serves, its background work, its own variables. */
 export const metricsServiceSpec = defineService({
@@ -15,8 +17,8 @@ export const metricsServiceSpec = defineService({
       desc: 'How often the retention job drops the days past the retention and makes the next 7 days\' partitions of system_metrics (0: never); safe on every replica.',
     }),
   },
-  services: () => [
+  services: ({ orm }) => [
     register(metricsV1.MetricsServiceService, metricsService()),
-    // ReportService: register(metricsV1.ReportServiceService, reportService(...)) goes here.
+    register(metricsV1.ReportServiceService, reportService(new ReportStore(orm))),
   ],
 });

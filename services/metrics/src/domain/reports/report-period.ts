@@ -51,9 +51,7 @@ export function startOfUtcDay(date: string): Date {
 }
 
 /** A [start, end) time filter: both optional; when both are given, end after start. */
-export function timeRange(start: Date | undefined, end: Date | undefined, fields = { start: 'start_time', end: 'end_time' }): { start?: Date; end?: Date } {
-  const v = new Violations();
+export function timeRange(v: Violations, start: Date | undefined, end: Date | undefined, fields = { start: 'start_time', end: 'end_time' }): { start?: Date; end?: Date } {
   if (start && end && end.getTime() <= start.getTime()) v.add(fields.end, `must be after ${fields.start}`);
-  v.throwIfAny();
   return { start, end };
 }
