@@ -35,6 +35,7 @@ $$;
 \ir 009_compliance_decisions.sql
 \ir 010_campaigns_service.sql
 \ir 011_escalation_engine.sql
+\ir 012_engine_throughput.sql
 \ir 013_metrics_service.sql
 
 INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
@@ -49,6 +50,7 @@ INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (9, '009_compliance_decisions', NULL, current_user || ' (psql)'),
     (10, '010_campaigns_service', NULL, current_user || ' (psql)'),
     (11, '011_escalation_engine', NULL, current_user || ' (psql)'),
+    (12, '012_engine_throughput', NULL, current_user || ' (psql)'),
     (13, '013_metrics_service', NULL, current_user || ' (psql)');
 
 COMMIT;
