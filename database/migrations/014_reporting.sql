@@ -167,9 +167,9 @@ BEGIN
     ), ending AS (
         SELECT e.currency,
                sum(e.balance)                                        AS total,
-               COALESCE(sum(e.balance) FILTER (WHERE e.days_past_due <= 0), 0) AS current_part,
-               COALESCE(sum(e.balance) FILTER (WHERE e.days_past_due > 0), 0)  AS overdue_part,
-               COALESCE(sum(e.balance) FILTER (WHERE e.days_past_due > 90), 0) AS over_90_part
+               COALESCE(sum(e.balance) FILTER (WHERE e.aging_bucket = 'current'), 0)  AS current_part,
+               COALESCE(sum(e.balance) FILTER (WHERE e.aging_bucket <> 'current'), 0) AS overdue_part,
+               COALESCE(sum(e.balance) FILTER (WHERE e.aging_bucket = 'over_90'), 0)  AS over_90_part
           FROM public.report_receivables_at(p_to - 1) e GROUP BY e.currency
     ), sales AS (
         SELECT pr.currency::text AS currency, sum(pr.amount) AS total
