@@ -11,6 +11,8 @@ const TABLES = [
 const VIEWS = [
   'v_active_campaigns', 'v_pending_tasks', 'v_agent_performance', 'v_customer_communications',
   'v_overdue_payments', 'v_campaign_effectiveness',
+  // migration 014 (reports)
+  'v_report_invoice_payments', 'v_campaign_recovery',
 ];
 const FUNCTIONS = [
   'check_opt_out_status(uuid,text)',
@@ -24,6 +26,13 @@ const FUNCTIONS = [
   'verify_audit_chain()',
   'audit_chain_head()',
   'update_updated_at_column()',
+  // migration 014 (reports)
+  'report_aging_bucket(integer)',
+  'report_receivables_at(date)',
+  'report_overdue_aging(date)',
+  'report_receivables_summary(date,date)',
+  'report_contact_outcomes(timestamptz,timestamptz)',
+  'report_step_recovery(timestamptz,timestamptz,integer)',
 ];
 
 describe('schema', () => {
@@ -43,7 +52,7 @@ describe('schema', () => {
     expect(tables.sort()).toEqual([...TABLES].sort());
   });
 
-  it('has the six views', async () => {
+  it('has the reporting views', async () => {
     const rows = await db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.views WHERE table_schema = 'public'",
     );

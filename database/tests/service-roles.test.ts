@@ -17,9 +17,19 @@ const SERVES: Record<string, string[]> = {
   customers_svc: ['v_overdue_payments'],
   campaigns_svc: ['v_active_campaigns', 'v_pending_tasks', 'v_agent_performance', 'v_customer_communications'],
   compliance_svc: [],
-  metrics_svc: ['v_agent_performance', 'v_campaign_effectiveness', 'v_overdue_payments', 'v_customer_communications'],
+  metrics_svc: ['v_agent_performance', 'v_campaign_effectiveness', 'v_overdue_payments', 'v_customer_communications', 'v_campaign_recovery'],
 };
-const ALL_VIEWS = [...new Set(Object.values(SERVES).flat()), 'v_active_campaigns', 'v_pending_tasks'];
+// v_report_invoice_payments (014) is read only inside the report_* functions: no role reads it.
+const ALL_VIEWS = [...new Set(Object.values(SERVES).flat()), 'v_active_campaigns', 'v_pending_tasks', 'v_report_invoice_payments'];
+// The reports' functions (014): metrics_svc only.
+const REPORT_CALLS = [
+  'SELECT report_aging_bucket(1)',
+  "SELECT * FROM report_receivables_at('2026-01-31')",
+  "SELECT * FROM report_overdue_aging('2026-01-31')",
+  "SELECT * FROM report_receivables_summary('2026-01-01', '2026-02-01')",
+  "SELECT * FROM report_contact_outcomes('2026-01-01T00:00Z', '2026-02-01T00:00Z')",
+  "SELECT * FROM report_step_recovery('2026-01-01T00:00Z', '2026-02-01T00:00Z', 7)",
+];
 
 describe('service roles', () => {
   const db = useTestDatabase();
@@ -118,6 +128,17 @@ describe('service roles', () => {
       await asRole(db, role, async (c) => {
         await expect(c.query('SELECT seal_audit_chain()')).rejects.toMatchObject({ code: '42501' });
         await expect(c.query('SELECT * FROM audit_chain_status()')).rejects.toMatchObject({ code: '42501' });
+      });
+    }
+  });
+
+  it('lets only metrics run the reports', async () => {
+    await asRole(db, 'metrics_svc', async (c) => {
+      for (const statement of REPORT_CALLS) await c.query(statement);
+    });
+    for (const role of ['customers_svc', 'campaigns_svc', 'compliance_svc']) {
+      await asRole(db, role, async (c) => {
+        for (const statement of REPORT_CALLS) await expect(c.query(statement)).rejects.toMatchObject({ code: '42501' });
       });
     }
   });
