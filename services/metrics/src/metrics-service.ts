@@ -3,7 +3,10 @@ import { register } from '@cec/grpc';
 import { metricsV1 } from '@cec/proto';
 import { defineService } from '@cec/service-runtime';
 import { ENTITIES } from './entities';
+import { startRetentionJob } from './retention-job';
 import { metricsService } from './rpc/metrics-service';
+import { RetentionStore } from './store/retention-store';
+import { SampleStore } from './store/sample-store';
 import { reportService } from './rpc/report-service';
 import { ReportStore } from './store/report-store';
 
@@ -18,7 +21,8 @@ export const metricsServiceSpec = defineService({
     }),
   },
   services: ({ orm }) => [
-    register(metricsV1.MetricsServiceService, metricsService()),
+    register(metricsV1.MetricsServiceService, metricsService({ samples: new SampleStore(orm), retention: new RetentionStore(orm) })),
     register(metricsV1.ReportServiceService, reportService(new ReportStore(orm))),
   ],
+  background: ({ orm, logger, metrics, settings }) => [startRetentionJob(orm, logger, metrics, settings.RETENTION_INTERVAL_MS)],
 });
