@@ -12,7 +12,8 @@
  * replicas' loops; 1), BENCH_ARRIVAL_RATE (0: every step due at the start, a backlog; n: the
  * steps fall due n a second), BENCH_BASELINE (1; 0 skips it), BENCH_TIMEOUT_SECONDS (1200),
  * BENCH_CPU_PROF (a folder: the three services write V8 CPU profiles there, summarised over the
- * engine's run; profiled figures are slower), DATABASE_URL (that server instead of an embedded one).
+ * engine's run; profiled figures are slower), DATABASE_URL (that server instead of an embedded one),
+ * BENCH_KEEP_DATABASE (1 with DATABASE_URL: the database is left in place, for EXPLAIN ANALYZE).
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,6 +44,8 @@ const settings = {
   timeoutSeconds: envNumber('BENCH_TIMEOUT_SECONDS', 1200, 10),
   cpuProfDir: process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined,
   leaseMs: 60_000,
+  /** With DATABASE_URL: leave the bench database in place (for EXPLAIN ANALYZE of the engine's statements on its data). */
+  keepDatabase: envNumber('BENCH_KEEP_DATABASE', 0, 0) > 0,
 };
 
 const log = (line: string): void => console.error(`[bench:engine] ${line}`);
@@ -151,7 +154,8 @@ async function main(cleanup: Cleanup, interrupted: AbortController): Promise<num
       (s.arrivalRate ? `steps fall due at ${fmt(s.arrivalRate)}/s` : 'every step due at the start (a backlog)'),
   );
   const db = await createBenchDatabase(log);
-  cleanup.add(() => db.dispose());
+  if (s.keepDatabase && process.env.DATABASE_URL) log(`keeping the database for inspection: ${db.url}`);
+  else cleanup.add(() => db.dispose());
   let t = Date.now();
   const data = await seedCustomers(db.url, s.customers, s.steps);
   log(`seeded in ${((Date.now() - t) / 1000).toFixed(1)} s: ${fmt(data.customers)} customers (${Object.entries(data.byCountry).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}), ${fmt(data.invoices)} overdue invoices, opt-outs ${JSON.stringify(data.optOuts)}`);
