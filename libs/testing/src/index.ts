@@ -22,3 +22,4 @@ export { eventually, watchProcess, withDeadline, type WatchedProcess } from './w
 export { startServiceProcess, useServiceProcess, type ServiceProcess } from './service-process';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { createTestIdentity, type TestIdentity } from './test-identity';
+export { parsePrometheusText, sampleValue, scrapeMetrics, type MetricFamily, type MetricType, type Sample } from './prometheus-text';

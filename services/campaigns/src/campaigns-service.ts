@@ -6,6 +6,7 @@ import { ENTITIES } from './entities';
 import { escalationEngine, startEscalationLoop } from './escalation-engine';
 import { startOutboxRelay } from './outbox-relay';
 import { startLeaseSweeper } from './lease-sweeper';
+import { watchTaskQueue } from './queue-metrics';
 import { agentService } from './rpc/agent-service';
 import { campaignService } from './rpc/campaign-service';
 import { contactAttemptService } from './rpc/contact-attempt-service';
@@ -43,5 +44,6 @@ export const campaignsServiceSpec = defineService({
       settings.TASK_LEASE_SWEEP_INTERVAL_MS,
       logger,
     ),
+    watchTaskQueue(orm, logger, metrics),
   ],
 });
