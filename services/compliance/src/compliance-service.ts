@@ -5,6 +5,7 @@ import { complianceV1, customersV1 } from '@cec/proto';
 import { defineService } from '@cec/service-runtime';
 import { customerFactsFrom } from './customer-facts';
 import { decider } from './decider';
+import { decisionMetrics } from './decision-metrics';
 import { ENTITIES } from './entities';
 import { complianceRuleService } from './rpc/compliance-rule-service';
 import { complianceService } from './rpc/compliance-service';
@@ -34,7 +35,7 @@ export const complianceServiceSpec = defineService({
   clients: {
     customers: { peer: 'customers', client: customersV1.CustomerServiceClient },
   },
-  services: ({ orm, clients, settings }) => {
+  services: ({ orm, clients, settings, metrics }) => {
     const rules = new RuleStore(orm);
     const facts = customerFactsFrom(clients.customers);
     return [
@@ -42,7 +43,7 @@ export const complianceServiceSpec = defineService({
       register(
         complianceV1.ComplianceServiceService,
         complianceService({
-          decisions: new DecisionStore(orm, rules, settings.RESERVATION_TTL_MS),
+          decisions: new DecisionStore(orm, rules, settings.RESERVATION_TTL_MS, decisionMetrics(metrics)),
           attempts: new AttemptStore(orm),
           facts,
           decider,

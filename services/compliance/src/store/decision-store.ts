@@ -37,6 +37,8 @@ export class DecisionStore {
     private readonly orm: MikroORM,
     private readonly rules: RuleStore,
     private readonly reservationTtlMs: number,
+    /** Told of the decisions each call made, once committed (the service's counters). */
+    private readonly observe: (made: readonly DecisionRecord[]) => void = () => undefined,
   ) {}
 
   /** Rules as the domain reads them, by id and version (a version never changes). */
@@ -45,7 +47,8 @@ export class DecisionStore {
   async decide(checks: ContactCheck[], facts: Map<string, CustomerFacts>, decider: Decider, call: CallContext): Promise<DecisionRecord[]> {
     // Four round trips: BEGIN (with the deadline), the locks with the rules, what the locks
     // guard (history, opt-outs, earlier decisions of retried checks), the writes; then COMMIT.
-    return inSqlTransaction(this.orm, call, async (tx) => {
+    let committed: DecisionRecord[] = [];
+    const decided = await inSqlTransaction(this.orm, call, async (tx) => {
       const { rules, earlier, histories, optedOut } = await this.read(tx, checks, facts, decider);
 
       // Checks to decide now: not decided before (a retry gets the decision it was given, and
@@ -74,6 +77,7 @@ export class DecisionStore {
         made.push(record);
       });
       await this.insert(tx, made, call);
+      committed = made;
 
       if (!earlier.size && !seen.size) return unkeyed;
       const byRequest = new Map(earlier);
@@ -81,6 +85,8 @@ export class DecisionStore {
       let next = 0;
       return checks.map((check) => (check.requestId ? (byRequest.get(check.requestId) as DecisionRecord) : unkeyed[next++]));
     });
+    this.observe(committed);
+    return decided;
   }
 
   /**
