@@ -4,6 +4,7 @@ import { customersV1 } from '@cec/proto';
 import { defineService } from '@cec/service-runtime';
 import { ENTITIES } from './entities';
 import { startOverdueSweeper } from './overdue-sweeper';
+import { paymentMetrics } from './payment-metrics';
 import { customerService } from './rpc/customer-service';
 import { invoiceService } from './rpc/invoice-service';
 import { BalanceStore } from './store/balance-store';
@@ -23,11 +24,11 @@ export const customersServiceSpec = defineService({
       desc: 'How often the service marks pending invoices past due as overdue (0: never; SweepOverdueInvoices still works).',
     }),
   },
-  services: ({ orm }) => [
+  services: ({ orm, metrics }) => [
     register(customersV1.CustomerServiceService, customerService(new CustomerStore(orm), new ContactOutcomeStore(orm))),
     register(
       customersV1.InvoiceServiceService,
-      invoiceService({ invoices: new InvoiceStore(orm), payments: new PaymentStore(orm), overdue: new OverdueStore(orm), balances: new BalanceStore(orm) }),
+      invoiceService({ invoices: new InvoiceStore(orm), payments: new PaymentStore(orm, paymentMetrics(metrics)), overdue: new OverdueStore(orm), balances: new BalanceStore(orm) }),
     ),
   ],
   background: ({ orm, logger, settings }) => [startOverdueSweeper(new OverdueStore(orm), settings.OVERDUE_SWEEP_INTERVAL_MS, logger)],

@@ -19,7 +19,11 @@ const UNIQUE_PAYMENT_REQUEST = 'payments_request_id_key';
 
 /** Payments against invoices, under a row lock on the invoice; each audited in its transaction. */
 export class PaymentStore {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    /** Told of each payment once committed (not of a retry given it again): the service's counter. */
+    private readonly recorded: (payment: Payment) => void = () => undefined,
+  ) {}
 
   private em(): EntityManager {
     return this.orm.em.fork();
@@ -34,8 +38,8 @@ export class PaymentStore {
       requestId: request.requestId,
       find: (id) => this.paymentByRequestId(id, request),
       raceConstraints: [UNIQUE_PAYMENT_REQUEST],
-      insert: () =>
-        inTransaction(this.em(), call, async (tx) => {
+      insert: async () => {
+        const made = await inTransaction(this.em(), call, async (tx) => {
           const invoice = await tx.findOne(PaymentRecordEntity, { id: request.invoiceId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
           if (!invoice) throw NotFoundError.resource('invoice', request.invoiceId);
           const before = { status: invoice.status, amount_paid: invoice.amountPaid };
@@ -74,7 +78,10 @@ export class PaymentStore {
           await tx.refresh(invoice);
           await tx.refresh(payment);
           return { invoice, payment };
-        }),
+        });
+        this.recorded(made.payment);
+        return made;
+      },
     });
   }
 
