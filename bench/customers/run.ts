@@ -19,8 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Channel, credentials, makeGenericClientConstructor, type ChannelCredentials, Metadata, status, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
+import { Channel, credentials, type ChannelCredentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { withUser } from '@cec/db';
 import { customersV1 } from '@cec/proto';
 import { CALLING_SERVICE, createAuthSetup, VERIFIER_CACHE_SIZE, type AuthSetup } from './auth';
@@ -29,6 +28,7 @@ import { runLoad, summarise, type LoadResult, type Summary } from './load';
 import { freePort } from '@cec/db';
 import { startTs, waitUntilReady, type Child } from './processes';
 import { envNumber } from '../common/env';
+import { isServing } from '../common/grpc';
 import { formatProfile, newestProfile, summariseProfile, type ProfileWindow } from '../common/cpu-profile';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -118,25 +118,6 @@ const listOverdue = (t: Target, request = FIRST_PAGE): Promise<customersV1.ListO
     t.invoices.listOverdueInvoices as Unary<customersV1.ListOverdueInvoicesRequest, customersV1.ListOverdueInvoicesResponse>,
     request,
   );
-
-const HealthClient = makeGenericClientConstructor(healthService as unknown as ServiceDefinition, 'Health');
-
-async function isServing(address: string): Promise<boolean> {
-  const client = new HealthClient(address, credentials.createInsecure());
-  try {
-    const answer = await new Promise<{ status?: string }>((resolvePromise, reject) =>
-      (client as unknown as { check: Unary<{ service: string }, { status?: string }> }).check(
-        { service: '' },
-        new Metadata(),
-        { deadline: Date.now() + 1_000 },
-        (error, response) => (error ? reject(error) : resolvePromise(response)),
-      ),
-    );
-    return answer.status === 'SERVING';
-  } finally {
-    client.close();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // CPU time of processes (Linux /proc), to show where the time of a call goes.

@@ -1,2 +1,3 @@
 export { createLogger, type LogLevel, type Logger } from './logger';
 export { createServiceMetrics, startMetricsServer, type ServiceMetrics } from './metrics';
+export { readPerScrape } from './scrape-read';

@@ -4,7 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge } from 'prom-client';
 import { systemCall } from '@cec/context';
 import { REQUEST_ID } from '@cec/grpc';
-import type { Logger, ServiceMetrics } from '@cec/observability';
+import { readPerScrape, type Logger, type ServiceMetrics } from '@cec/observability';
 import { pgTimestampRequired } from '@cec/orm';
 import { complianceV1, customersV1 } from '@cec/proto';
 import { repeatEvery, type BackgroundWork } from '@cec/service-runtime';
@@ -194,11 +194,7 @@ function relayCounters(metrics: ServiceMetrics) {
 
 /** The backlog gauges, read from the database once per scrape. */
 function watchBacklog(store: OutboxStore, metrics: ServiceMetrics): void {
-  let reading: { at: number; rows: Promise<Backlog[]> } | undefined;
-  const read = (): Promise<Backlog[]> => {
-    if (!reading || Date.now() - reading.at > 500) reading = { at: Date.now(), rows: store.backlog() };
-    return reading.rows;
-  };
+  const read = readPerScrape(() => store.backlog());
   const gauge = (name: string, help: string, value: (b: Backlog) => number) =>
     new Gauge({
       name,

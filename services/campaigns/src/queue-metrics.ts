@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Gauge } from 'prom-client';
 import { systemCall } from '@cec/context';
-import type { Logger, ServiceMetrics } from '@cec/observability';
+import { readPerScrape, type Logger, type ServiceMetrics } from '@cec/observability';
 import { runStatement } from '@cec/orm';
 import type { BackgroundWork } from '@cec/service-runtime';
 
@@ -33,25 +33,16 @@ const QUEUE_SQL = `SELECT type, status, count(*)::int AS n,
  * that fails is logged and the gauges keep the values of the last read that worked.
  */
 export function watchTaskQueue(orm: MikroORM, logger: Logger, metrics: ServiceMetrics): BackgroundWork {
-  // The two gauges of one scrape share the read in flight; the next scrape reads again.
-  let inFlight: Promise<QueueRow[] | undefined> | undefined;
-  const read = (): Promise<QueueRow[] | undefined> => {
-    if (!inFlight) {
-      const call = systemCall('campaigns.metrics', 'metrics-scrape', {
-        deadline: new Date(Date.now() + SCRAPE_STATEMENT_MS),
-        signal: AbortSignal.timeout(SCRAPE_STATEMENT_MS),
-      });
-      inFlight = runStatement<QueueRow>(orm, call, QUEUE_SQL, [], { readOnly: true })
-        .catch((error: Error) => {
-          logger.warn({ err: { message: error.message } }, 'could not read the task queue for /metrics; the gauges keep their last values');
-          return undefined;
-        })
-        .finally(() => {
-          inFlight = undefined;
-        });
-    }
-    return inFlight;
-  };
+  const read = readPerScrape((): Promise<QueueRow[] | undefined> => {
+    const call = systemCall('campaigns.metrics', 'metrics-scrape', {
+      deadline: new Date(Date.now() + SCRAPE_STATEMENT_MS),
+      signal: AbortSignal.timeout(SCRAPE_STATEMENT_MS),
+    });
+    return runStatement<QueueRow>(orm, call, QUEUE_SQL, [], { readOnly: true }).catch((error: Error) => {
+      logger.warn({ err: { message: error.message } }, 'could not read the task queue for /metrics; the gauges keep their last values');
+      return undefined;
+    });
+  });
   new Gauge({
     name: 'campaigns_task_queue_depth',
     help: 'Open tasks in the queue, by task type and status (pending, assigned, in_progress).',
