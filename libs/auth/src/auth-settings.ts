@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { bool, intInRange, str } from '@cec/config';
 import { DEFAULT_TRUST_DOMAIN } from './service-identity';
 import type { TokenSettings } from './token-verifier';
@@ -22,18 +22,19 @@ export const authEnvSpecs = {
   GRPC_REFLECTION: bool({ default: true, desc: 'Serve gRPC reflection (for grpcurl and buf curl); switch off in production if wanted.' }),
 };
 
-/** Files, once read: the service's identity and the CA it trusts. */
-export interface TlsMaterial {
-  cert: Buffer;
-  key: Buffer;
-  ca: Buffer;
-  /** The files, for providers that watch them for rotation. */
-  files: { cert: string; key: string; ca: string };
+/**
+ * The PEM files of the service's identity and the CA it trusts, checked readable at start (the
+ * error names the variable); the server reads them itself and again when they are renewed.
+ */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+  ca: string;
 }
 
 export interface AuthSettings {
   /** Absent: authentication is off (only allowed on loopback, or with AUTH_INSECURE). */
-  tls?: TlsMaterial;
+  tls?: TlsFiles;
   tokens?: TokenSettings;
   trustDomain: string;
   policyFile?: string;
@@ -49,16 +50,19 @@ export function authSettingsOf(env: AuthEnv): AuthSettings {
   const files = { cert: String(v.TLS_CERT_FILE), key: String(v.TLS_KEY_FILE), ca: String(v.TLS_CA_FILE) };
   const given = Object.values(files).filter(Boolean).length;
   if (given !== 0 && given !== 3) throw new Error('TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE go together: set all three, or none');
-  let tls: TlsMaterial | undefined;
+  let tls: TlsFiles | undefined;
   if (given === 3) {
-    const read = (name: string, file: string): Buffer => {
+    const readable = (name: string, file: string): void => {
       try {
-        return readFileSync(file);
+        accessSync(file, constants.R_OK);
       } catch (error) {
         throw new Error(`${name}: cannot read ${file}: ${(error as Error).message}`);
       }
     };
-    tls = { cert: read('TLS_CERT_FILE', files.cert), key: read('TLS_KEY_FILE', files.key), ca: read('TLS_CA_FILE', files.ca), files };
+    readable('TLS_CERT_FILE', files.cert);
+    readable('TLS_KEY_FILE', files.key);
+    readable('TLS_CA_FILE', files.ca);
+    tls = files;
   }
   let tokens: TokenSettings | undefined;
   if (v.AUTH_JWKS_FILE && v.AUTH_JWKS_URL) throw new Error('AUTH_JWKS_FILE and AUTH_JWKS_URL: set one of them');

@@ -88,7 +88,7 @@ export async function startService(spec: AnySpec, env: NodeJS.ProcessEnv = proce
     metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost).catch((error: Error) => {
       throw listenProblem(error, `${config.metricsHost}:${config.metricsPort}`, config.variables.metricsPort);
     });
-    const tls = config.auth.tls?.files;
+    const tls = config.auth.tls;
     connections = connectPeers(spec.name, (spec.clients ?? {}) as PeerClients, config.peerAddresses, log, tls);
     const deps: Parameters<AnySpec['services']>[0] = { orm, logger: log, config, settings, clients: connections.clients, metrics };
     const services = spec.services(deps);
