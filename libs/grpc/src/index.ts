@@ -12,3 +12,4 @@ export { resolveUpdateMask } from './field-mask';
 export { decodePageToken, encodePageToken, filterFingerprint, pageSize, paginate, type KeyPart } from './pagination';
 export { type CallGuard, type IncomingCall } from './call-guard';
 export { clientTlsCredentials, serverTlsCredentials, type TlsFiles } from './tls';
+export { PeerRefusedError, peerCallError, type PeerCall } from './peer-call-error';

@@ -1,5 +1,6 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
-import { DeadlineExceededError, NotFoundError, UnavailableError, Violations } from '@cec/errors';
+import type { ServiceError } from '@grpc/grpc-js';
+import { NotFoundError, Violations } from '@cec/errors';
+import { peerCallError } from '@cec/grpc';
 import { complianceV1, type customersV1 } from '@cec/proto';
 import type { InvoiceState } from './domain/campaign-figures';
 import { anchorDueDate } from './domain/campaign-invoices';
@@ -159,11 +160,7 @@ function ask<T>(start: (done: (error: ServiceError | null, value: T) => void) =>
   return new Promise((resolve, reject) =>
     start((error, value) => {
       if (!error) resolve(value);
-      else if (error.code === status.NOT_FOUND) reject(new NotFoundError(error.details));
-      else if (error.code === status.DEADLINE_EXCEEDED) reject(new DeadlineExceededError(`the call deadline passed while the ${peer} service was asked for ${what}`));
-      else if (error.code === status.UNAVAILABLE) {
-        reject(new UnavailableError(`the ${peer} service did not answer (${error.details}): a dry run does not guess ${what}; retry later`));
-      } else reject(new Error(`the ${peer} service refused a dry run's question for ${what}: ${status[error.code] ?? error.code} ${error.details}`));
+      else reject(peerCallError(error, { peer, asked: `for ${what}`, whenUnavailable: `a dry run does not guess ${what}: retry later`, passNotFound: true }));
     }),
   );
 }

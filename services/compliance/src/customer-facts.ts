@@ -1,5 +1,5 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
-import { DeadlineExceededError, NotFoundError, UnavailableError } from '@cec/errors';
+import type { ServiceError } from '@grpc/grpc-js';
+import { peerCallError } from '@cec/grpc';
 import type { customersV1 } from '@cec/proto';
 import type { CustomerFacts } from './domain/types';
 
@@ -25,12 +25,10 @@ export function customerFactsFrom(client: customersV1.CustomerServiceClient): Fa
 }
 
 function peerError(error: ServiceError): Error {
-  if (error.code === status.NOT_FOUND) return new NotFoundError(error.details);
-  if (error.code === status.DEADLINE_EXCEEDED) {
-    return new DeadlineExceededError('the call deadline passed while the customers service was asked for the customers\' contact facts');
-  }
-  return new UnavailableError(
-    `the customers service did not answer (${status[error.code] ?? error.code}: ${error.details}); ` +
-      'compliance does not decide without the customer\'s time zone, location and do-not-contact flag: retry later',
-  );
+  return peerCallError(error, {
+    peer: 'customers',
+    asked: "for the customers' contact facts",
+    whenUnavailable: "compliance does not decide without the customer's time zone, location and do-not-contact flag: retry later",
+    passNotFound: true,
+  });
 }

@@ -1,5 +1,6 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
-import { DeadlineExceededError, NotFoundError, UnavailableError, Violations } from '@cec/errors';
+import type { ServiceError } from '@grpc/grpc-js';
+import { peerCallError } from '@cec/grpc';
+import { NotFoundError, Violations } from '@cec/errors';
 import { customersV1 } from '@cec/proto';
 import type { InvoiceFacts } from '../domain/campaign-invoices';
 import { invoiceStatuses } from './enums';
@@ -69,9 +70,10 @@ function ask<Req, Res>(method: (request: Req, callback: Callback<Res>) => unknow
 }
 
 function peerError(error: ServiceError): Error {
-  if (error.code === status.NOT_FOUND) return new NotFoundError(error.details);
-  if (error.code === status.DEADLINE_EXCEEDED) return new DeadlineExceededError('the call deadline passed while the customers service was asked about the invoices');
-  return new UnavailableError(
-    `the customers service did not answer (${status[error.code] ?? error.code}: ${error.details}); a campaign is only made for invoices it vouches for: retry later`,
-  );
+  return peerCallError(error, {
+    peer: 'customers',
+    asked: 'about the invoices',
+    whenUnavailable: 'a campaign is only made for invoices it vouches for: retry later',
+    passNotFound: true,
+  });
 }

@@ -1,6 +1,7 @@
 import { Metadata, status, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import type { CallContext } from '@cec/context';
-import { DeadlineExceededError, UnavailableError, Violations } from '@cec/errors';
+import { DeadlineExceededError, Violations } from '@cec/errors';
+import { peerCallError } from '@cec/grpc';
 import { customersV1, type campaignsV1 } from '@cec/proto';
 import type { InvoiceFacts } from '../domain/campaign-invoices';
 import type { OverdueInvoice } from '../domain/enrolment';
@@ -118,7 +119,5 @@ function peerError(error: ServiceError, what: string): Error {
   if (error.code === status.DEADLINE_EXCEEDED || error.code === status.CANCELLED) {
     return new DeadlineExceededError(`the deadline passed (or the pass was cancelled) while the customers service was asked to ${what}; the rest is enrolled at a later pass`);
   }
-  return new UnavailableError(
-    `the customers service did not ${what} (${status[error.code] ?? error.code}: ${error.details}); auto-enrolment runs again at the next pass`,
-  );
+  return peerCallError(error, { peer: 'customers', asked: `to ${what}`, whenUnavailable: 'auto-enrolment runs again at the next pass' });
 }

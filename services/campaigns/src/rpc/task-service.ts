@@ -1,6 +1,6 @@
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { decodePageToken, filterFingerprint, pageSize, paginate, type AsyncService } from '@cec/grpc';
-import { DeadlineExceededError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError, Violations } from '@cec/errors';
+import { decodePageToken, filterFingerprint, pageSize, paginate, peerCallError, type AsyncService } from '@cec/grpc';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Violations } from '@cec/errors';
 import { campaignsV1, type customersV1 } from '@cec/proto';
 import { enumList, optionalUuid, requireUuid, text } from '@cec/validation';
 import type { RpcContext } from '@cec/grpc';
@@ -70,8 +70,7 @@ function contactProfile(client: customersV1.CustomerServiceClient, customerId: s
     client.batchGetContactProfiles({ customerIds: [customerId] }, (error: ServiceError | null, value) => {
       if (!error) return resolve(value.profiles[0]);
       if (error.code === grpcStatus.NOT_FOUND) return reject(NotFoundError.resource('customer', customerId));
-      if (error.code === grpcStatus.DEADLINE_EXCEEDED) return reject(new DeadlineExceededError('the call deadline passed while the customers service was asked for the contact details'));
-      reject(new UnavailableError(`the customers service did not answer (${grpcStatus[error.code] ?? error.code}): the task needs the customer's contact details; retry later`));
+      reject(peerCallError(error, { peer: 'customers', asked: 'for the contact details', whenUnavailable: "the task needs the customer's contact details: retry later" }));
     });
   });
 }

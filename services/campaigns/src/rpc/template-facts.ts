@@ -1,5 +1,6 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
-import { DeadlineExceededError, InvalidArgumentError, NotFoundError, UnavailableError } from '@cec/errors';
+import type { ServiceError } from '@grpc/grpc-js';
+import { peerCallError } from '@cec/grpc';
+import { InvalidArgumentError, NotFoundError } from '@cec/errors';
 import type { customersV1 } from '@cec/proto';
 import type { RenderFacts } from '../domain/render';
 
@@ -44,7 +45,10 @@ function ask<T>(start: (done: (error: ServiceError | null, value: T) => void) =>
 }
 
 function peerError(error: ServiceError): Error {
-  if (error.code === status.NOT_FOUND) return new NotFoundError(error.details);
-  if (error.code === status.DEADLINE_EXCEEDED) return new DeadlineExceededError('the call deadline passed while the customers service was asked for the customer and invoice');
-  return new UnavailableError(`the customers service did not answer (${status[error.code] ?? error.code}: ${error.details}): the template cannot be rendered without the customer's facts; retry later`);
+  return peerCallError(error, {
+    peer: 'customers',
+    asked: 'for the customer and invoice',
+    whenUnavailable: "the template cannot be rendered without the customer's facts: retry later",
+    passNotFound: true,
+  });
 }
