@@ -34,6 +34,12 @@ export interface ClientFactoryOptions {
   maxAttempts?: number;
   /** Call over TLS with this service's certificate (mutual TLS). Default: plaintext. */
   tls?: TlsFiles;
+  /**
+   * The channel's credentials as they are, instead of those made from `tls`: e.g. TLS that
+   * trusts the deployment's CA without a client certificate, for a client that brings a bearer
+   * token with each call (a person, an agent).
+   */
+  credentials?: ChannelCredentials;
 }
 
 /**
@@ -103,7 +109,7 @@ function contextInterceptor(options: Required<Pick<ClientFactoryOptions, 'caller
 
 /** A client for service-to-service calls: deadlines, cancellation, request ids, retries of idempotent methods, keepalive. */
 export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: ClientFactoryOptions): C {
-  return new Ctor(address, channelCredentials(options.tls), {
+  return new Ctor(address, options.credentials ?? channelCredentials(options.tls), {
     interceptors: [contextInterceptor({ caller: options.caller, defaultTimeoutMs: options.defaultTimeoutMs ?? 5_000 })],
     'grpc.service_config': retryServiceConfig(options.maxAttempts ?? 4),
     'grpc.enable_retries': 1,
