@@ -4,12 +4,20 @@
  * it just created), then runs every service as its own process on its default ports, with
  * authentication on: a development CA, a certificate per service and a token signing key in
  * .data/identity (kept while still valid), a token for a demo operator written there, and the
- * buf curl / grpcurl lines that use it printed.
- * Ctrl-C (or SIGTERM) stops the services gracefully, and the embedded server if it started it.
+ * buf curl / grpcurl lines that use it printed. Each service finds its peers at the ports
+ * configured here (<PEER>_ADDRESS, unless set). Then the agent simulator (apps/agent-simulator)
+ * runs as its own process against campaigns and compliance, with the same identity folder
+ * (SIMULATOR=false: not started; its SIMULATOR_* variables pass through).
+ * Every port comes from the environment (<SERVICE>_GRPC_PORT, _METRICS_PORT, _HEALTH_PORT,
+ * EMBEDDED_PG_PORT, SIMULATOR_METRICS_PORT), the embedded server's folder from EMBEDDED_PG_DIR,
+ * the identity folder from IDENTITY_DIR (default .data/identity).
+ * Ctrl-C (or SIGTERM) stops the simulator first (it finishes the tasks it holds), then the
+ * services gracefully, then the embedded server if it started it, and exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { bool, readEnv } from '@cec/config';
 import {
   ensureDatabaseExists,
   migrate,
@@ -19,13 +27,42 @@ import {
   stopEmbeddedPostgres,
   workspaceRoot,
 } from '@cec/db';
-import { readServiceConfig, SERVICE_NAMES } from '../src/index';
+import { peerAddressVariable, readServiceConfig, SERVICE_NAMES } from '../src/index';
 import { callLines, DEMO_OPERATOR, defaultIdentityDir, shownPath, writeSystemIdentity, writeTokenFile } from './dev-identity';
 
 const say = (line: string): void => console.log(`[start] ${line}`);
 
+const SIMULATOR_ENV = {
+  SIMULATOR: bool({ default: true, desc: 'Run the agent simulator beside the services (false: not).' }),
+};
+/** The simulator's own default (apps/agent-simulator/src/options.ts), for the printed line. */
+const SIMULATOR_METRICS_PORT = 9459;
+
+/** Spawns `main` with node and tsx as its loader, in a process group of its own (see below). */
+function spawnNode(main: string, cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
+  // Plain node with tsx as its loader: no tsx parent process between this script and the child.
+  return spawn(process.execPath, ['--import', 'tsx', main], {
+    cwd,
+    env,
+    stdio: 'inherit',
+    // Its own process group: Ctrl-C reaches only this script, which then sends each
+    // child one SIGTERM (a second signal would make it exit at once).
+    detached: true,
+  });
+}
+
+/** Sends SIGTERM (unless it has exited) and resolves once it exited. */
+function terminate(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
 async function main(): Promise<void> {
   const root = workspaceRoot();
+  const { SIMULATOR: simulatorOn } = readEnv(SIMULATOR_ENV);
   const target = await resolveDatabaseTarget();
   if (target.embedded) say(`embedded PostgreSQL on 127.0.0.1:${target.embedded.port} (data in ${target.embedded.dataDir})`);
   const created = await ensureDatabaseExists(target);
@@ -37,36 +74,44 @@ async function main(): Promise<void> {
   const services = SERVICE_NAMES.map((name) => ({ name, config: readServiceConfig({ name }).config }));
   const present = services.filter((s) => existsSync(join(root, 'services', s.name, 'src', 'main.ts')));
   const missing = services.filter((s) => !present.includes(s)).map((s) => s.name);
-  const identityDir = defaultIdentityDir();
+  const identityDir = process.env.IDENTITY_DIR ? resolve(process.env.IDENTITY_DIR) : defaultIdentityDir();
   const identity = await writeSystemIdentity(identityDir);
   const tokenFile = join(identityDir, 'operator.token');
   const operator = await writeTokenFile(identity, DEMO_OPERATOR, tokenFile);
   const children = new Map<string, ChildProcess>();
-  let stopping = false;
+  let simulator: ChildProcess | undefined;
+  let stopping: Promise<never> | undefined;
+  const grpcAddress = (name: string): string => `127.0.0.1:${services.find((s) => s.name === name)?.config.grpcPort}`;
+  // Each service reaches its peers at the ports configured here, unless told otherwise.
+  const peerEnv = Object.fromEntries(
+    SERVICE_NAMES.map((name) => [peerAddressVariable(name).name, process.env[peerAddressVariable(name).name] || grpcAddress(name)]),
+  );
 
-  const stopAll = async (code: number): Promise<never> => {
-    stopping = true;
-    await Promise.all(
-      [...children.values()].map(
-        (child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
-      ),
-    );
-    if (target.embedded?.startedHere) {
-      await stopEmbeddedPostgres(target.embedded.dataDir);
-      say('stopped the embedded PostgreSQL');
+  const stopAll = (code: number): Promise<never> => {
+    if (stopping) {
+      // A second signal: every child still running gets one more, and exits at once.
+      for (const child of [simulator, ...children.values()]) if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return stopping;
     }
-    process.exit(code);
+    stopping = (async () => {
+      // The simulator first: it finishes the tasks it holds, which needs the services.
+      if (simulator) await terminate(simulator);
+      await Promise.all([...children.values()].map(terminate));
+      if (target.embedded?.startedHere) {
+        await stopEmbeddedPostgres(target.embedded.dataDir);
+        say('stopped the embedded PostgreSQL');
+      }
+      process.exit(code);
+    })();
+    return stopping;
   };
 
   for (const service of present) {
-    // Plain node with tsx as its loader: no tsx parent process between this script and the service.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', service.name, 'src', 'main.ts')], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: target.databaseUrl, ...identity.serviceEnv(service.name) },
-      stdio: 'inherit',
-      // Its own process group: Ctrl-C reaches only this script, which then sends each
-      // service one SIGTERM (a second signal would make a service exit at once).
-      detached: true,
+    const child = spawnNode(join(root, 'services', service.name, 'src', 'main.ts'), root, {
+      ...process.env,
+      ...peerEnv,
+      DATABASE_URL: target.databaseUrl,
+      ...identity.serviceEnv(service.name),
     });
     children.set(service.name, child);
     child.on('exit', (code, signal) => {
@@ -75,11 +120,35 @@ async function main(): Promise<void> {
       void stopAll(1);
     });
   }
+  const simulatorMain = join(root, 'apps', 'agent-simulator', 'src', 'main.ts');
+  const runSimulator = simulatorOn && present.some((s) => s.name === 'campaigns') && existsSync(simulatorMain);
+  if (runSimulator) {
+    // It waits for campaigns to answer before it registers its agents.
+    simulator = spawnNode(simulatorMain, root, {
+      ...process.env,
+      SIMULATOR_CAMPAIGNS_ADDRESS: grpcAddress('campaigns'),
+      SIMULATOR_COMPLIANCE_ADDRESS: grpcAddress('compliance'),
+      SIMULATOR_AUTH: 'dev',
+      SIMULATOR_IDENTITY_DIR: identityDir,
+    });
+    simulator.on('exit', (code, signal) => {
+      if (!stopping) say(`agent-simulator exited (${signal ?? code}); the services keep running`);
+    });
+  }
   say('starting, with authentication on (mutual TLS between services, bearer tokens for people and agents; docs/security.md):');
   for (const { name, config } of present) {
     say(
       `  ${name.padEnd(11)} gRPC 127.0.0.1:${config.grpcPort} (TLS)   health 127.0.0.1:${config.healthPort} (plaintext)   metrics http://127.0.0.1:${config.metricsPort}/metrics`,
     );
+  }
+  if (runSimulator) {
+    const metricsPort = process.env.SIMULATOR_METRICS_PORT || SIMULATOR_METRICS_PORT;
+    say(
+      `  ${'simulator'.padEnd(11)} agents (e-mail, SMS, phone, research) working the task queue at ${grpcAddress('campaigns')}   metrics http://127.0.0.1:${metricsPort}/metrics`,
+    );
+    say('              (SIMULATOR=false: not started; alone: npm run simulate -- --help)');
+  } else {
+    say(`agent simulator not started${simulatorOn ? ' (no campaigns service or no apps/agent-simulator)' : ' (SIMULATOR=false)'}`);
   }
   if (missing.length) say(`not built yet (nothing listens on their ports): ${missing.join(', ')}`);
   const caFile = shownPath(identity.caFile);
