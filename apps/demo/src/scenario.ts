@@ -56,6 +56,8 @@ export interface DemoFacts {
 
 const POLL_MS = 300;
 const NUDGE_MS = 2_000;
+/** Asking for the e-mail task this often, other agents (npm start's simulator asks every 2 s when idle) seldom take it first. */
+const CLAIM_POLL_MS = 100;
 const STEP_NAMES = ['Friendly reminder', 'Text message reminder', 'Final notice', 'Reminder call', 'Research and follow-up'];
 
 /**
@@ -81,7 +83,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoFacts> {
   let agentSide: ReturnType<typeof agentClients> | undefined;
 
   /** Polls `check` until it answers something; meanwhile asks the engine for a pass now and then (it runs one every few seconds anyway). */
-  async function until<T>(what: string, check: () => Promise<T | undefined>, nudge = false): Promise<T> {
+  async function until<T>(what: string, check: () => Promise<T | undefined>, nudge = false, pollMs = POLL_MS): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let lastNudge = 0;
     for (;;) {
@@ -92,7 +94,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoFacts> {
       const found = await check();
       if (found !== undefined) return found;
       if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
 
@@ -103,7 +105,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoFacts> {
     const companyName = `Harbourline Trading ${place.city} ${suffix}`;
     const contactName = 'Alex Morgan';
     const email = `ap-${suffix.toLowerCase()}@harbourline.example`;
-    say(`1. A new customer with an overdue invoice`);
     const { customer } = await unary(ops.customers, 'createCustomer', {
       customer: customersV1.Customer.fromPartial({ companyName, contactName, email, phone: `+1555${String(parseInt(suffix, 16) % 10_000_000).padStart(7, '0')}` }),
       profile: customersV1.CustomerProfile.fromPartial({ timeZone: place.zone, countryCode: place.country }),
@@ -111,6 +112,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoFacts> {
     });
     const customerId = customer?.id as string;
     const localNow = localClock(new Date(), place.zone);
+    say('1. A new customer with an overdue invoice');
     say(`   ${companyName} (contact ${contactName}, ${email}) is in ${place.city} (${place.zone}): it is ${localNow.time} there now, the middle of the night.`);
 
     const today = new Date();
@@ -192,24 +194,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoFacts> {
 
     // 4. The campaign starts; the engine takes its steps.
     say('4. The campaign starts; the escalation engine takes one step after another');
-    await unary(ops.campaigns, 'startCampaign', { campaignId });
-    const runOf = (stepIndex: number, outcome?: campaignsV1.StepOutcome) =>
-      until(`step ${stepIndex} (${STEP_NAMES[stepIndex]}) in the campaign's ledger`, async () => {
-        const { runs } = await unary(ops.escalation, 'listStepRuns', { campaignId, pageSize: 100, pageToken: '' });
-        return runs.find((r) => r.stepIndex === stepIndex && (outcome === undefined || r.outcome === outcome));
-      }, true);
-    const getTask = async (taskId: string) => (await unary(ops.tasks, 'getTask', { taskId })).task as campaignsV1.Task;
-    const getDecision = async (decisionId: string) => (await unary(ops.decisions, 'getDecision', { decisionId })).decision as complianceV1.Decision;
-    const reasonCodes = (d: complianceV1.Decision) => d.reasons.map((r) => enumWord(complianceV1.ReasonCode, r.code, 'REASON_CODE_'));
-
-    // 4a. The e-mail.
-    const emailRun = await runOf(0);
-    const emailDecision = await getDecision(emailRun.decisionId);
-    let emailTask = await getTask(emailRun.taskId);
-    say(`   ${STEP_NAMES[0]} (e-mail): compliance says ${enumWord(complianceV1.DecisionResult, emailDecision.result, 'DECISION_RESULT_')}; a task is queued for an e-mail agent:`);
-    say(`     to ${emailTask.endpoint?.email}, subject "${emailTask.content?.subject}"`);
-    quote(say, emailTask.content?.body);
-
     let agentId: string;
     let agentToken: string;
     if ('mint' in identity.agent) {
@@ -220,51 +204,89 @@ export async function runDemo(options: DemoOptions): Promise<DemoFacts> {
       });
       agentId = agent?.id as string;
       agentToken = await identity.agent.mint(agentId);
-      say(`   The demo's e-mail agent ${agent?.name} is registered (${agentId}) and signs in with a token of its own.`);
+      say(`   The demo's e-mail agent ${agent?.name} is registered (${agentId}), signs in with a token of its own and watches the queue.`);
     } else {
       agentId = identity.agent.agentId;
       agentToken = identity.agent.token;
-      say(`   The e-mail agent ${agentId} works the queue.`);
+      say(`   The e-mail agent ${agentId} watches the queue.`);
     }
     const agent = (agentSide = agentClients(addresses, tokenCredentials(identity.caPem, agentToken)));
     await unary(agent.agents, 'agentHeartbeat', { agentId, status: campaignsV1.AgentStatus.AGENT_STATUS_IDLE, statusMessage: 'demo' });
-    // An agent cannot ask for one customer's task: it gets the queue's most urgent, oldest. The
-    // demo's e-mail is urgent, so it comes first unless another urgent e-mail waits.
-    const { tasks: claimed } = await unary(agent.tasks, 'claimTasks', { agentId, types: [TaskType.TASK_TYPE_SEND_EMAIL], maxTasks: 1, lease: { seconds: '120', nanos: 0 } });
-    let sentByDemoAgent = false;
-    for (const task of claimed) {
-      if (task.id === emailTask.id) {
-        const { task: done } = await unary(agent.tasks, 'completeTask', {
-          taskId: task.id,
-          agentId,
-          result: campaignsV1.TaskResult.fromPartial({ contactStatus: ContactStatus.CONTACT_STATUS_SENT, outcome: 'sent', notes: 'sent by the demo mail agent' }),
-        });
-        sentByDemoAgent = true;
-        say(`   The agent claims the task, sends the e-mail and reports it: task ${enumWord(TaskStatus, done?.status ?? 0, 'TASK_STATUS_').toLowerCase()}, contact attempt ${done?.result?.contactAttemptId} (status sent).`);
-      } else {
-        await unary(agent.tasks, 'failTask', { taskId: task.id, agentId, error: 'taken by the demo agent by mistake: back to the queue', retryable: true, contactStatus: 0 });
-        say(`   The queue gave the agent another customer's e-mail first (task ${task.id}): it hands it back (retryable).`);
+    await unary(ops.campaigns, 'startCampaign', { campaignId });
+
+    const ledger = async () => (await unary(ops.escalation, 'listStepRuns', { campaignId, pageSize: 100, pageToken: '' })).runs;
+    /** The step's entry in the campaign's ledger, once the engine took it; the story cannot go on if it went otherwise. */
+    const runOf = async (stepIndex: number, expected: campaignsV1.StepOutcome) => {
+      const run = await until(`step ${stepIndex} (${STEP_NAMES[stepIndex]}) in the campaign's ledger`, async () => (await ledger()).find((r) => r.stepIndex === stepIndex), true);
+      if (run.outcome !== expected) {
+        const word = (o: campaignsV1.StepOutcome) => enumWord(StepOutcome, o, 'STEP_OUTCOME_').toLowerCase();
+        throw new Error(`${STEP_NAMES[stepIndex]}: the story needs it ${word(expected)}, the engine recorded it ${word(run.outcome)}: ${run.reason}`);
       }
+      return run;
+    };
+    const getTask = async (taskId: string) => (await unary(ops.tasks, 'getTask', { taskId })).task as campaignsV1.Task;
+    const getDecision = async (decisionId: string) => (await unary(ops.decisions, 'getDecision', { decisionId })).decision as complianceV1.Decision;
+    const reasonCodes = (d: complianceV1.Decision) => d.reasons.map((r) => enumWord(complianceV1.ReasonCode, r.code, 'REASON_CODE_'));
+
+    // 4a. The e-mail. An agent cannot ask for one customer's task: ClaimTasks gives the queue's
+    // most urgent, oldest due task. The demo's e-mail is urgent, so it comes first unless another
+    // urgent e-mail waits (handed back at once); the agent asks until it has it, or until another
+    // agent (the simulator of `npm start`) took it first.
+    const handedBack: string[] = [];
+    const claimed = await until(
+      'the e-mail task claimed',
+      async () => {
+        const { tasks } = await unary(agent.tasks, 'claimTasks', { agentId, types: [TaskType.TASK_TYPE_SEND_EMAIL], maxTasks: 1, lease: { seconds: '120', nanos: 0 } });
+        for (const task of tasks.filter((t) => t.campaignId !== campaignId)) {
+          await unary(agent.tasks, 'failTask', { taskId: task.id, agentId, error: 'taken by the demo agent by mistake: back to the queue', retryable: true, contactStatus: 0 });
+          handedBack.push(task.id);
+        }
+        const ours = tasks.find((t) => t.campaignId === campaignId);
+        if (ours) return { task: ours, byDemoAgent: true };
+        const run = (await ledger()).find((r) => r.stepIndex === 0);
+        if (!run?.taskId) return undefined;
+        const task = await getTask(run.taskId);
+        return task.status === TaskStatus.TASK_STATUS_PENDING ? undefined : { task, byDemoAgent: false };
+      },
+      true,
+      CLAIM_POLL_MS,
+    );
+    const emailRun = await runOf(0, StepOutcome.STEP_OUTCOME_TASK_CREATED);
+    const emailDecision = await getDecision(emailRun.decisionId);
+    let emailTask = claimed.task;
+    say(`   ${STEP_NAMES[0]} (e-mail): compliance says ${enumWord(complianceV1.DecisionResult, emailDecision.result, 'DECISION_RESULT_')}; a task is queued for an e-mail agent:`);
+    say(`     to ${emailTask.endpoint?.email}, subject "${emailTask.content?.subject}"`);
+    quote(say, emailTask.content?.body);
+    for (const id of handedBack) say(`   The queue gave the agent another customer's urgent e-mail first (task ${id}): it handed it back (retryable).`);
+    const sentByDemoAgent = claimed.byDemoAgent;
+    if (sentByDemoAgent) {
+      const { task: done } = await unary(agent.tasks, 'completeTask', {
+        taskId: emailTask.id,
+        agentId,
+        result: campaignsV1.TaskResult.fromPartial({ contactStatus: ContactStatus.CONTACT_STATUS_SENT, outcome: 'sent', notes: 'sent by the demo mail agent' }),
+      });
+      emailTask = done as campaignsV1.Task;
+      say(`   The agent claims the task, sends the e-mail and reports it: task ${enumWord(TaskStatus, emailTask.status, 'TASK_STATUS_').toLowerCase()}, contact attempt ${emailTask.result?.contactAttemptId} (status sent).`);
+    } else {
+      say(`   Another agent was quicker (the simulator of npm start?): the e-mail task is ${enumWord(TaskStatus, emailTask.status, 'TASK_STATUS_').toLowerCase()}, agent ${emailTask.agentId}.`);
     }
-    emailTask = await getTask(emailTask.id);
-    if (!sentByDemoAgent) say(`   The e-mail task is ${enumWord(TaskStatus, emailTask.status, 'TASK_STATUS_').toLowerCase()}${emailTask.agentId ? ` (agent ${emailTask.agentId})` : ''}: another agent was quicker, or it waits for one.`);
 
     // 4b. The text message, refused after the opt-out.
-    const smsRun = await runOf(1);
+    const smsRun = await runOf(1, StepOutcome.STEP_OUTCOME_REFUSED);
     const smsDecision = await getDecision(smsRun.decisionId);
     say(`   ${STEP_NAMES[1]} (SMS): compliance says ${enumWord(complianceV1.DecisionResult, smsDecision.result, 'DECISION_RESULT_')}, reasons ${reasonCodes(smsDecision).join(' and ')}:`);
     for (const r of smsDecision.reasons) say(`     - ${r.message}`);
     say(`     The step is ${enumWord(StepOutcome, smsRun.outcome, 'STEP_OUTCOME_').toLowerCase()} (it has no fallback channel): no text is sent, and the campaign goes on.`);
 
     // 4c. The final notice, on what is left.
-    const letterRun = await runOf(2);
+    const letterRun = await runOf(2, StepOutcome.STEP_OUTCOME_TASK_CREATED);
     const letter = await getTask(letterRun.taskId);
     say(`   ${STEP_NAMES[2]} (letter; compliance does not decide letters): a task for the letter on what is left after the payment:`);
     quote(say, letter.content?.body);
     say(`     instructions: ${letter.instructions}`);
 
     // 4d. The call, deferred by quiet hours.
-    const callRun = await runOf(3);
+    const callRun = await runOf(3, StepOutcome.STEP_OUTCOME_DEFERRED);
     const callDecision = await getDecision(callRun.decisionId);
     const notBefore = callRun.notBeforeTime as Date;
     const local = localClock(notBefore, place.zone);
@@ -296,7 +318,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoFacts> {
     const { tasks } = await unary(ops.tasks, 'listTasks', campaignsV1.ListTasksRequest.fromPartial({ campaignId, pageSize: 100 }));
     const taskStates = tasks.map((t) => ({ stepIndex: t.stepIndex, status: enumWord(TaskStatus, t.status, 'TASK_STATUS_').toLowerCase() })).sort((a, b) => a.stepIndex - b.stepIndex);
     say(`   The engine notices at its next pass, without waiting for the call's hour: the campaign is completed, "${done.outcome}".`);
-    for (const t of taskStates) say(`     ${STEP_NAMES[t.stepIndex]}: task ${t.status}`);
+    const note: Record<string, string> = {
+      cancelled: ' (it was waiting for an agent: nobody will send it now)',
+      assigned: ' (an agent had taken it before the payment: a task an agent holds is left to it)',
+      in_progress: ' (an agent had taken it before the payment: a task an agent holds is left to it)',
+    };
+    for (const t of taskStates) say(`     ${STEP_NAMES[t.stepIndex]}: task ${t.status}${note[t.status] ?? ''}`);
 
     // 6. The audit trail.
     say('6. The audit trail');
