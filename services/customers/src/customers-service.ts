@@ -1,7 +1,8 @@
 import { intInRange } from '@cec/config';
 import { register } from '@cec/grpc';
 import { customersV1 } from '@cec/proto';
-import { defineService } from '@cec/service-runtime';
+import { defineService, METRICS_FEED_CLIENT, METRICS_FEED_ENV, metricsFeedOf } from '@cec/service-runtime';
+import { customersBusinessMetrics } from './business-metrics';
 import { ENTITIES } from './entities';
 import { startOverdueSweeper } from './overdue-sweeper';
 import { paymentMetrics } from './payment-metrics';
@@ -23,7 +24,9 @@ export const customersServiceSpec = defineService({
       default: 3_600_000,
       desc: 'How often the service marks pending invoices past due as overdue (0: never; SweepOverdueInvoices still works).',
     }),
+    ...METRICS_FEED_ENV,
   },
+  clients: { metricsService: METRICS_FEED_CLIENT },
   services: ({ orm, metrics }) => [
     register(customersV1.CustomerServiceService, customerService(new CustomerStore(orm), new ContactOutcomeStore(orm))),
     register(
@@ -31,5 +34,8 @@ export const customersServiceSpec = defineService({
       invoiceService({ invoices: new InvoiceStore(orm), payments: new PaymentStore(orm, paymentMetrics(metrics)), overdue: new OverdueStore(orm), balances: new BalanceStore(orm) }),
     ),
   ],
-  background: ({ orm, logger, settings }) => [startOverdueSweeper(new OverdueStore(orm), settings.OVERDUE_SWEEP_INTERVAL_MS, logger)],
+  background: (deps) => [
+    startOverdueSweeper(new OverdueStore(deps.orm), deps.settings.OVERDUE_SWEEP_INTERVAL_MS, deps.logger),
+    metricsFeedOf('customers', deps, customersBusinessMetrics(deps.orm)),
+  ],
 });

@@ -16,11 +16,11 @@ export interface CustomersHarness {
   kit: Kit;
 }
 
-/** The overdue sweeper is off unless `env` sets OVERDUE_SWEEP_INTERVAL_MS. */
+/** The overdue sweeper and the metrics feed are off unless `env` sets OVERDUE_SWEEP_INTERVAL_MS, METRICS_FEED_INTERVAL_MS. */
 const options = (env: Record<string, string>): TestServiceOptions<typeof customersServiceSpec, RunningService, typeof CLIENTS> => ({
   start: startService,
   clients: CLIENTS,
-  env: { OVERDUE_SWEEP_INTERVAL_MS: '0', ...env },
+  env: { OVERDUE_SWEEP_INTERVAL_MS: '0', METRICS_FEED_INTERVAL_MS: '0', ...env },
 });
 
 const harnessOf = (kit: Kit): CustomersHarness => ({ db: kit.db, service: kit.service, address: kit.address, ...kit.clients, kit });
