@@ -10,10 +10,10 @@ import type { Logger } from '@cec/observability';
 import { campaignsV1, complianceV1 } from '@cec/proto';
 import { codeOf, failureText, unary } from './calls';
 import { MissingTokenError, type Identity } from './identity';
-import { between, complianceChannel, drawOutcome, OUTCOMES, type Outcome } from './outcomes';
-import { seededRandom } from './random';
+import { complianceChannel, type Outcome } from './outcomes';
 import type { SimAgent } from './registration';
 import type { SimulatorStats } from './stats';
+import { decideTask, reportOf, type TaskDecision } from './task-report';
 
 export interface Clients {
   agents: campaignsV1.AgentServiceClient;
@@ -130,21 +130,13 @@ export class AgentWorker {
   }
 
   private async work(task: campaignsV1.Task): Promise<void> {
-    const { stats, speed } = this.ctx;
+    const { stats, speed, seed } = this.ctx;
     stats.taskTaken();
     const started = Date.now();
     try {
-      const plan = OUTCOMES[task.type];
-      if (!plan) {
-        await this.report(task, { name: 'unknown_task_type', weight: 1, action: 'fail', retryable: false, error: `the simulator has no outcomes for task type ${taskTypeName(task.type)}` }, 0, started);
-        return;
-      }
-      const random = seededRandom(this.ctx.seed, task.id);
-      const outcome = drawOutcome(plan, random);
-      const workMs = (between(plan.workSeconds, random) * 1000) / speed;
-      const callSeconds = outcome.callSeconds ? Math.round(between(outcome.callSeconds, random)) : 0;
-      await this.workFor(task, workMs);
-      await this.report(task, outcome, callSeconds, started);
+      const decision = decideTask(seed, task);
+      await this.workFor(task, decision.workMs / speed);
+      await this.report(task, decision, started);
     } finally {
       stats.taskLetGo();
     }
@@ -176,8 +168,9 @@ export class AgentWorker {
     }
   }
 
-  private async report(task: campaignsV1.Task, outcome: Outcome, callSeconds: number, started: number): Promise<void> {
+  private async report(task: campaignsV1.Task, decision: TaskDecision, started: number): Promise<void> {
     const { clients, stats, logger } = this.ctx;
+    const { outcome, callSeconds } = decision;
     const taskType = taskTypeName(task.type);
     const line = {
       agent: this.agent.name,
@@ -186,42 +179,20 @@ export class AgentWorker {
       outcome: outcome.name,
       contactStatus: statusName(outcome.contactStatus),
       ...(callSeconds ? { callSeconds } : {}),
+      ...(outcome.action === 'fail' ? { retryable: outcome.retryable ?? false } : {}),
       workMs: Date.now() - started,
     };
+    const report = reportOf(task.id, this.agent.id, decision);
     try {
-      if (outcome.action === 'complete') {
-        await unary(
-          clients.tasks,
-          'completeTask',
-          {
-            taskId: task.id,
-            agentId: this.agent.id,
-            result: campaignsV1.TaskResult.fromPartial({
-              contactStatus: outcome.contactStatus ?? 0,
-              outcome: outcome.name,
-              durationSeconds: callSeconds,
-              notes: outcome.notes ?? '',
-              details: { simulated: true },
-            }),
-          },
-          await this.metadata(),
-        );
-        stats.taskFinished(this.agent.kind, taskType, 'completed', outcome.name);
-        logger.info(line, 'task completed');
-      } else {
-        await unary(
-          clients.tasks,
-          'failTask',
-          { taskId: task.id, agentId: this.agent.id, error: outcome.error ?? outcome.name, retryable: outcome.retryable ?? false, contactStatus: outcome.contactStatus ?? 0 },
-          await this.metadata(),
-        );
-        stats.taskFinished(this.agent.kind, taskType, 'failed', outcome.name);
-        logger.info({ ...line, retryable: outcome.retryable ?? false }, 'task failed');
-      }
+      if (report.method === 'completeTask') await unary(clients.tasks, 'completeTask', report.request, await this.metadata());
+      else await unary(clients.tasks, 'failTask', report.request, await this.metadata());
     } catch (error) {
-      this.callFailed(outcome.action === 'complete' ? 'CompleteTask' : 'FailTask', error);
+      this.callFailed(report.method === 'completeTask' ? 'CompleteTask' : 'FailTask', error);
       return;
     }
+    const result = outcome.action === 'complete' ? 'completed' : 'failed';
+    stats.taskFinished(this.agent.kind, taskType, result, outcome.name);
+    logger.info(line, `task ${result}`);
     if (outcome.optOut) await this.recordOptOut(task, outcome);
   }
 

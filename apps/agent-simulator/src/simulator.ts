@@ -3,6 +3,7 @@
  * answers, runs them until `signal` is aborted, then lets every agent finish what it holds and
  * answers the summary. main.ts runs it from the command line; tests call it directly.
  */
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChannelCredentials } from '@grpc/grpc-js';
@@ -71,8 +72,14 @@ async function registerWhenReachable(clients: Clients, options: SimulatorOptions
   return undefined;
 }
 
-export async function runSimulator(options: SimulatorOptions, signal: AbortSignal): Promise<SimulatorResult> {
+export async function runSimulator(options: SimulatorOptions, stopSignal: AbortSignal): Promise<SimulatorResult> {
   const { logger } = options;
+  // Every slot and heartbeat loop waits on the stop: one listener each, more than the default 10.
+  const stopping = new AbortController();
+  const signal = stopping.signal;
+  setMaxListeners(0, signal);
+  if (stopSignal.aborted) stopping.abort();
+  else stopSignal.addEventListener('abort', () => stopping.abort(), { once: true });
   const identity = await createIdentity(options.auth);
   const clients = clientsFor(options, identity.credentials);
   const stats = new SimulatorStats();
