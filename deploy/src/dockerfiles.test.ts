@@ -28,7 +28,11 @@ describe.each(SERVICE_NAMES.map((name) => [name]))('the Dockerfile of %s', (name
   it('is multi-stage, and its image holds its own bundle only and runs as a non-root user', () => {
     expectMultiStageNonRoot(instructions, `/repo/dist/services/${name}`);
     const build = instructions.slice(0, instructions.indexOf(final[0]));
-    expect(build.find((i) => i.keyword === 'RUN' && i.args.includes('npx nx build'))?.args).toContain(`npx nx build ${name} `);
+    const run = build.find((i) => i.keyword === 'RUN' && i.args.includes('npx nx build'))?.args;
+    expect(run).toContain(`npx nx build ${name} `);
+    // its own dependencies: package.json narrowed to what the bundle requires, then pruned to that
+    expect(run).toContain(`&& node deploy/scripts/keep-bundle-dependencies.mjs dist/services/${name} && npm prune --omit=dev`);
+    expect(run).not.toMatch(/npm ci --omit=dev/);
   });
 
   it('probes gRPC health with the bundled probe: the plaintext health port when authentication is on', () => {
