@@ -2,6 +2,7 @@ export { bufCurl, bufListServices, type BufCurlOptions, type BufCurlResult, type
 export { capturingLogger } from './capturing-logger';
 export { call } from './grpc-calls';
 export { expectInvalid, fieldViolationsOf, rejectionOf, statusDetailsOf } from './grpc-errors';
+export { minuteSeries } from './metric-series';
 export { postgresTool } from './postgres-tools';
 export { snapshot, type DatabaseSnapshot, type TableState } from './snapshot';
 export { createTestDatabase, useTestDatabase, type TestDatabase } from './test-database';

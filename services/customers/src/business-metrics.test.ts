@@ -3,7 +3,7 @@ import { createClient } from '@cec/grpc';
 import { createServiceMetrics } from '@cec/observability';
 import { customersV1, metricsV1 } from '@cec/proto';
 import { startMetricsFeed, startService, type MetricsFeed, type RunningService } from '@cec/service-runtime';
-import { call, capturingLogger, createTestDatabase, eventually, startServiceProcess, startTestService, type ServiceProcess, type TestDatabase, type TestService } from '@cec/testing';
+import { call, capturingLogger, minuteSeries, createTestDatabase, eventually, startServiceProcess, startTestService, type ServiceProcess, type TestDatabase, type TestService } from '@cec/testing';
 import { customersBusinessMetrics } from './business-metrics';
 import { customersServiceSpec } from './customers-service';
 
@@ -18,7 +18,6 @@ const MINUTE = 60_000;
 /** A whole UTC minute 10 minutes ago: every row of the tests is in the 5 minutes after it. */
 const BASE = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
 const t = (minutes: number, seconds = 0): Date => new Date(BASE + minutes * MINUTE + seconds * 1000);
-const { Aggregate, TimeBucket } = metricsV1;
 
 describe('the business metrics feed of the customers service', () => {
   let db: TestDatabase;
@@ -87,11 +86,8 @@ describe('the business metrics feed of the customers service', () => {
     return started;
   }
 
-  /** Per minute (offset from BASE): [value, samples], of the points QueryMetrics answers over the tests' minutes. */
-  async function series(name: string, labels: Record<string, string>, aggregate = Aggregate.AGGREGATE_SUM): Promise<Record<number, [number, number]>> {
-    const { points } = await call(query, 'queryMetrics', { name, labelFilters: labels, startTime: t(-60), endTime: t(10), bucket: TimeBucket.TIME_BUCKET_MINUTE, aggregate });
-    return Object.fromEntries(points.map((p) => [((p.startTime as Date).getTime() - BASE) / MINUTE, [p.value, Number(p.sampleCount)]]));
-  }
+  /** Per minute after BASE: [value, samples], of what QueryMetrics answers. */
+  const series = (name: string, labels: Record<string, string>) => minuteSeries(query, { name, labels, from: t(0), to: t(10) });
 
   it('sends the sums and counts of each whole minute per currency once it ended 30 s ago; a row at the minute end is in its minute', async () => {
     await pay([
