@@ -2,7 +2,8 @@ import { intInRange } from '@cec/config';
 import { register } from '@cec/grpc';
 import { startAuditSequencer } from '@cec/orm';
 import { complianceV1, customersV1 } from '@cec/proto';
-import { defineService } from '@cec/service-runtime';
+import { defineService, METRICS_FEED_CLIENT, METRICS_FEED_ENV, metricsFeedOf } from '@cec/service-runtime';
+import { complianceBusinessMetrics } from './business-metrics';
 import { customerFactsFrom } from './customer-facts';
 import { decider } from './decider';
 import { decisionMetrics } from './decision-metrics';
@@ -31,9 +32,11 @@ export const complianceServiceSpec = defineService({
       default: 1_000,
       desc: 'How often the audit sequencer chains the committed audit events (seq and hashes); safe on every replica.',
     }),
+    ...METRICS_FEED_ENV,
   },
   clients: {
     customers: { peer: 'customers', client: customersV1.CustomerServiceClient },
+    metricsService: METRICS_FEED_CLIENT,
   },
   services: ({ orm, clients, settings, metrics }) => {
     const rules = new RuleStore(orm);
@@ -53,8 +56,9 @@ export const complianceServiceSpec = defineService({
       register(complianceV1.AuditServiceService, auditService(new AuditStore(orm))),
     ];
   },
-  background: ({ orm, logger, metrics, settings }) => [
-    watchRuleCount(orm, logger, metrics),
-    startAuditSequencer({ orm, logger, intervalMs: settings.AUDIT_SEAL_INTERVAL_MS }),
+  background: (deps) => [
+    watchRuleCount(deps.orm, deps.logger, deps.metrics),
+    startAuditSequencer({ orm: deps.orm, logger: deps.logger, intervalMs: deps.settings.AUDIT_SEAL_INTERVAL_MS }),
+    metricsFeedOf('compliance', deps, complianceBusinessMetrics(deps.orm)),
   ],
 });

@@ -39,12 +39,12 @@ export function useComplianceService(options: { env?: Record<string, string>; lo
   let customers: customersV1.CustomerServiceClient | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
-    peer = await startServiceProcess('customers', db.url, { OVERDUE_SWEEP_INTERVAL_MS: '0' });
+    peer = await startServiceProcess('customers', db.url, { OVERDUE_SWEEP_INTERVAL_MS: '0', METRICS_FEED_INTERVAL_MS: '0' });
     kit = await startTestService(complianceServiceSpec, {
       start: startService,
       clients: CLIENTS,
       database: db,
-      env: { CUSTOMERS_ADDRESS: peer.address, ...options.env },
+      env: { CUSTOMERS_ADDRESS: peer.address, METRICS_FEED_INTERVAL_MS: '0', ...options.env },
       logger: options.logger,
     });
     customers = new customersV1.CustomerServiceClient(peer.address, credentials.createInsecure());
