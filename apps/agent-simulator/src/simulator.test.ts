@@ -13,7 +13,7 @@ import { complianceChannel, OUTCOMES } from './outcomes';
 import type { SimAgent } from './registration';
 import { runSimulator, type SimulatorOptions, type SimulatorResult } from './simulator';
 import { decideTask, type TaskDecision } from './task-report';
-import { useTestSystem } from './test-system';
+import { settledAsDecided, useTestSystem } from './test-system';
 
 const { TaskType, TaskStatus } = campaignsV1;
 const system = useTestSystem();
@@ -66,21 +66,6 @@ function start(overrides: Partial<SimulatorOptions>): Run {
   };
   running.add(run);
   return run;
-}
-
-/** Whether the task is where its decision leaves it: completed or failed as drawn, or back in the queue after a retryable failure. */
-function settledAsDecided(task: campaignsV1.Task, decision: TaskDecision): boolean {
-  const { outcome } = decision;
-  if (outcome.action === 'complete') {
-    return (
-      task.status === TaskStatus.TASK_STATUS_COMPLETED &&
-      task.result?.outcome === outcome.name &&
-      task.result.contactStatus === (outcome.contactStatus ?? 0) &&
-      task.result.durationSeconds === decision.callSeconds
-    );
-  }
-  const status = outcome.retryable ? TaskStatus.TASK_STATUS_PENDING : TaskStatus.TASK_STATUS_FAILED;
-  return task.status === status && task.lastError === outcome.error && task.attempts === 1;
 }
 
 /** The first seed from `from` whose decisions for `tasks` include each of `wanted` (outcome names). */

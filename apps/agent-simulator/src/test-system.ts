@@ -5,10 +5,29 @@
  * tasks and look at what the agents did.
  */
 import { randomUUID } from 'node:crypto';
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import { ACTOR } from '@cec/grpc';
 import { campaignsV1, complianceV1, customersV1 } from '@cec/proto';
+import type { TaskDecision } from './task-report';
 import { call, createTestIdentity, startServiceProcess, useTestDatabase, type ServiceProcess, type TestIdentity } from '@cec/testing';
 
 const { TaskType, TaskStatus } = campaignsV1;
+
+/** Whether the task is where its decision leaves it: completed or failed as drawn, or back in the queue after a retryable failure. */
+export function settledAsDecided(task: campaignsV1.Task, decision: TaskDecision): boolean {
+  const { outcome } = decision;
+  if (outcome.action === 'complete') {
+    return (
+      task.status === TaskStatus.TASK_STATUS_COMPLETED &&
+      task.result?.outcome === outcome.name &&
+      task.result.contactStatus === (outcome.contactStatus ?? 0) &&
+      task.result.durationSeconds === decision.callSeconds
+    );
+  }
+  const status = outcome.retryable ? TaskStatus.TASK_STATUS_PENDING : TaskStatus.TASK_STATUS_FAILED;
+  return task.status === status && task.lastError === outcome.error && task.attempts === 1;
+}
+
 
 export interface TestSystem {
   identity: TestIdentity;
@@ -33,29 +52,32 @@ export interface TestSystem {
   optedOut(customerId: string, channel: complianceV1.Channel): Promise<boolean>;
 }
 
-/** Starts the three services before the file's first test (stopped after its last). */
-export function useTestSystem(env: Record<string, string> = {}): TestSystem {
+/**
+ * Starts the three services before the file's first test (stopped after its last), with
+ * authentication on, or off (plaintext; the operator's calls then carry x-actor).
+ */
+export function useTestSystem(options: { auth: boolean } = { auth: true }): TestSystem {
   const db = useTestDatabase();
   const system = {} as TestSystem;
   const processes: ServiceProcess[] = [];
   beforeAll(async () => {
     const identity = await createTestIdentity();
-    const customers = await startServiceProcess('customers', db.url, { ...identity.serviceEnv('customers'), OVERDUE_SWEEP_INTERVAL_MS: '0' });
+    const authEnv = (name: string): Record<string, string> => (options.auth ? identity.serviceEnv(name) : {});
+    const customers = await startServiceProcess('customers', db.url, { ...authEnv('customers'), OVERDUE_SWEEP_INTERVAL_MS: '0' });
     processes.push(customers);
-    const compliance = await startServiceProcess('compliance', db.url, { ...identity.serviceEnv('compliance'), CUSTOMERS_ADDRESS: customers.address });
+    const compliance = await startServiceProcess('compliance', db.url, { ...authEnv('compliance'), CUSTOMERS_ADDRESS: customers.address });
     processes.push(compliance);
     const campaigns = await startServiceProcess('campaigns', db.url, {
-      ...identity.serviceEnv('campaigns'),
+      ...authEnv('campaigns'),
       CUSTOMERS_ADDRESS: customers.address,
       COMPLIANCE_ADDRESS: compliance.address,
       ENGINE_INTERVAL_MS: '0',
       AGENT_HEARTBEAT_INTERVAL_MS: '2000',
-      ...env,
     });
     processes.push(campaigns);
-    const credentials = identity.credentials();
+    const credentials = options.auth ? identity.credentials() : grpcCredentials.createInsecure();
     const customerClient = new customersV1.CustomerServiceClient(customers.address, credentials);
-    const operator = await identity.bearer('test-operator', ['collections-operator', 'compliance-officer']);
+    const operator = options.auth ? await identity.bearer('test-operator', ['collections-operator', 'compliance-officer']) : { [ACTOR]: 'user:test-operator' };
     const tasks = new campaignsV1.TaskServiceClient(campaigns.address, credentials);
     const agents = new campaignsV1.AgentServiceClient(campaigns.address, credentials);
     const optOuts = new complianceV1.OptOutServiceClient(compliance.address, credentials);
