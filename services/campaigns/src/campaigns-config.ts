@@ -1,6 +1,6 @@
 import { intInRange, str } from '@cec/config';
 import { complianceV1, customersV1 } from '@cec/proto';
-import type { ServiceDeps } from '@cec/service-runtime';
+import { METRICS_FEED_CLIENT, METRICS_FEED_ENV, type ServiceDeps } from '@cec/service-runtime';
 
 /** The campaigns service's own environment variables (checked with the platform's at start). */
 export const CAMPAIGNS_ENV = {
@@ -44,6 +44,7 @@ export const CAMPAIGNS_ENV = {
     default: 'https://pay.example.com/invoices/',
     desc: "Templates' {{payment_link}}: this, followed by the invoice's payment reference.",
   }),
+  ...METRICS_FEED_ENV,
 };
 
 /** The services the campaigns service calls. */
@@ -52,6 +53,7 @@ export const CAMPAIGNS_CLIENTS = {
   invoices: { peer: 'customers', client: customersV1.InvoiceServiceClient },
   compliance: { peer: 'compliance', client: complianceV1.ComplianceServiceClient },
   optOuts: { peer: 'compliance', client: complianceV1.OptOutServiceClient },
+  metricsService: METRICS_FEED_CLIENT,
 } as const;
 
 /** What the campaigns service's handlers and background work are built from. */

@@ -1,6 +1,7 @@
 import { register } from '@cec/grpc';
 import { campaignsV1 } from '@cec/proto';
-import { defineService } from '@cec/service-runtime';
+import { defineService, metricsFeedOf } from '@cec/service-runtime';
+import { campaignsBusinessMetrics } from './business-metrics';
 import { CAMPAIGNS_CLIENTS, CAMPAIGNS_ENV } from './campaigns-config';
 import { ENTITIES } from './entities';
 import { escalationEngine, startEscalationLoop } from './escalation-engine';
@@ -45,5 +46,6 @@ export const campaignsServiceSpec = defineService({
       logger,
     ),
     watchTaskQueue(orm, logger, metrics),
+    metricsFeedOf('campaigns', { logger, metrics, clients, settings }, campaignsBusinessMetrics(orm)),
   ],
 });

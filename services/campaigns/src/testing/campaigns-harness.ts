@@ -53,7 +53,7 @@ export function useCampaignsService(options: { env?: Record<string, string>; log
   let complianceProcess: ServiceProcess | undefined;
   let kit: Kit | undefined;
   const peerClients: { close(): void }[] = [];
-  const peerEnv: Record<Peer, Record<string, string>> = { customers: { OVERDUE_SWEEP_INTERVAL_MS: '0' }, compliance: {} };
+  const peerEnv: Record<Peer, Record<string, string>> = { customers: { OVERDUE_SWEEP_INTERVAL_MS: '0', METRICS_FEED_INTERVAL_MS: '0' }, compliance: { METRICS_FEED_INTERVAL_MS: '0' } };
   const processes = () => ({ customersProcess, complianceProcess });
   handle.stopPeer = async (name) => {
     await (name === 'customers' ? customersProcess : complianceProcess)?.stop();
@@ -75,7 +75,7 @@ export function useCampaignsService(options: { env?: Record<string, string>; log
       clients: CLIENTS,
       database: db,
       // The engine's loop is off unless a test turns it on: passes change campaigns and tasks under other tests' snapshots.
-      env: { CUSTOMERS_ADDRESS: customersProcess.address, COMPLIANCE_ADDRESS: complianceProcess.address, ENGINE_INTERVAL_MS: '0', ...options.env },
+      env: { CUSTOMERS_ADDRESS: customersProcess.address, COMPLIANCE_ADDRESS: complianceProcess.address, ENGINE_INTERVAL_MS: '0', METRICS_FEED_INTERVAL_MS: '0', ...options.env },
       logger: options.logger,
     });
     const insecure = credentials.createInsecure();
