@@ -77,7 +77,7 @@ export class AgentWorker {
   }
 
   private callFailed(method: string, error: unknown): void {
-    this.ctx.stats.callFailed(method, status[codeOf(error)] ?? 'UNKNOWN');
+    this.ctx.stats.callFailed(method, error instanceof MissingTokenError ? 'NO_TOKEN' : (status[codeOf(error)] ?? 'UNKNOWN'));
     if (error instanceof MissingTokenError) {
       if (!this.missingTokenLogged) this.ctx.logger.warn({ agent: this.agent.name, agentId: this.agent.id }, error.message);
       this.missingTokenLogged = true;

@@ -33,13 +33,16 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  let code = 0;
   try {
     await runSimulator({ ...options, logger }, controller.signal);
-    return 0;
   } catch (error) {
     logger.error({ err: { message: (error as Error).message } }, `agent simulator failed: ${(error as Error).message}`);
-    return 1;
+    code = 1;
   }
+  // Every line written, in order, before the exit (the log stream writes asynchronously).
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  return code;
 }
 
 main().then(
