@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { LIVENESS_SERVICE } from '@cec/grpc';
 import { workspaceRoot } from '@cec/db';
 import { SERVICE_DIRECTORY, SERVICE_NAMES, type ServiceName } from '@cec/service-runtime';
 import { finalStage, lastInstruction, readDockerfile } from './dockerfile';
@@ -121,6 +122,11 @@ describe('the Kubernetes base (deploy/kubernetes)', () => {
         expect({ probe, handler: container[probe] && Object.keys(container[probe]).filter((k) => ['grpc', 'httpGet', 'tcpSocket', 'exec'].includes(k)) }).toEqual({ probe, handler: ['grpc'] });
         expect({ probe, port: container[probe].grpc.port }).toEqual({ probe, port: healthPort });
       }
+      // Liveness asks the 'liveness' health service (SERVING while the process runs, whatever its
+      // database does: @cec/grpc LIVENESS_SERVICE); startup and readiness ask '' (ready to serve).
+      expect(container.livenessProbe.grpc.service).toBe(LIVENESS_SERVICE);
+      expect(container.readinessProbe.grpc.service ?? '').toBe('');
+      expect(container.startupProbe.grpc.service ?? '').toBe('');
     });
 
     it('runs with authentication on: its certificate, key, the CA and the JWKS are files of its identity Secret', () => {

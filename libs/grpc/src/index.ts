@@ -2,7 +2,7 @@ export { channelCredentials, createClient, retryServiceConfig, type ClientConstr
 export { ACTOR, CALLER, REQUEST_ID } from './metadata-keys';
 export { currentRpcContext, runInRpcContext, type RpcContext } from './request-context';
 export { methodTraits, type MethodTraits } from './method-traits';
-export { register, serviceNameOf, startGrpcServer, type GrpcServerOptions, type RunningGrpcServer, type ServiceRegistration } from './server';
+export { LIVENESS_SERVICE, register, serviceNameOf, startGrpcServer, type GrpcServerOptions, type RunningGrpcServer, type ServiceRegistration } from './server';
 export { exitOnSignal } from './shutdown-signals';
 export { enumTable } from './enum-table';
 export { ERROR_LIMITS, INVALID_FIELDS, toServiceError, type ErrorTranslator } from './status-mapping';

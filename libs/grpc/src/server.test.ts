@@ -7,6 +7,7 @@ import { workspaceRoot } from '@cec/db';
 import {
   createClient,
   INVALID_FIELDS,
+  LIVENESS_SERVICE,
   register,
   startGrpcServer,
   type AsyncService,
@@ -131,6 +132,8 @@ describe('gRPC server platform', () => {
     ready = false;
     await server.checkReadiness();
     expect(await healthOf(server.port)).toBe('NOT_SERVING');
+    // Not ready is not dead: the liveness service stays SERVING (a restart would not bring the database back).
+    expect(await healthOf(server.port, LIVENESS_SERVICE)).toBe('SERVING');
     ready = true;
     await server.checkReadiness();
   });

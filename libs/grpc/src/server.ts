@@ -23,6 +23,12 @@ export function register<D extends ServiceDefinition>(definition: D, handlers: H
   return { definition, handlers };
 }
 
+/**
+ * The grpc.health.v1 service name a liveness probe asks: SERVING while the process runs and is
+ * not shutting down, even when the readiness check fails. Readiness probes ask '' (the default).
+ */
+export const LIVENESS_SERVICE = 'liveness';
+
 export interface GrpcServerOptions {
   host: string;
   /** 0 picks a free port (tests). */
@@ -91,7 +97,14 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     server.addService(definition, implement(definition, handlers as AsyncService<unknown>, handlerOptions));
   }
 
-  const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((n) => [n, 'NOT_SERVING'])) });
+  // '' and each service: ready to serve (the readiness check passed). LIVENESS_SERVICE: the process
+  // answers and is not shutting down, whatever its database does (a liveness probe that followed
+  // readiness would restart every pod during a database outage).
+  const health = new HealthImplementation({
+    '': 'NOT_SERVING',
+    ...Object.fromEntries(serviceNames.map((n) => [n, 'NOT_SERVING'])),
+    [LIVENESS_SERVICE]: 'SERVING',
+  });
   health.addToServer(server);
   if (options.reflection ?? true) addReflection(server, [...serviceNames, 'grpc.health.v1.Health']);
 
@@ -146,6 +159,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       stopping = true;
       clearInterval(timer);
       setStatus('NOT_SERVING', 'shutting down');
+      health.setStatus(LIVENESS_SERVICE, 'NOT_SERVING');
       const grace = options.shutdownGraceMs ?? 10_000;
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
