@@ -58,8 +58,8 @@ const durationMs = (d: { seconds: string; nanos: number } | undefined): number |
 export class AgentWorker {
   private firstHeartbeat!: () => void;
   private readonly heartbeatDone = new Promise<void>((resolve) => (this.firstHeartbeat = resolve));
-  /** Log a missing token once, not at every poll. */
-  private missingTokenLogged = false;
+  /** The failure last logged per method: the same one again (every poll while a service is down) is only counted. */
+  private readonly lastFailure = new Map<string, string>();
 
   constructor(
     private readonly agent: SimAgent,
@@ -77,13 +77,18 @@ export class AgentWorker {
   }
 
   private callFailed(method: string, error: unknown): void {
-    this.ctx.stats.callFailed(method, error instanceof MissingTokenError ? 'NO_TOKEN' : (status[codeOf(error)] ?? 'UNKNOWN'));
-    if (error instanceof MissingTokenError) {
-      if (!this.missingTokenLogged) this.ctx.logger.warn({ agent: this.agent.name, agentId: this.agent.id }, error.message);
-      this.missingTokenLogged = true;
-      return;
-    }
-    this.ctx.logger.warn({ agent: this.agent.name, method }, `${method} failed: ${failureText(error)}`);
+    const missingToken = error instanceof MissingTokenError;
+    this.ctx.stats.callFailed(method, missingToken ? 'NO_TOKEN' : (status[codeOf(error)] ?? 'UNKNOWN'));
+    // Alike when the code is (the details of a gRPC failure vary: timings, addresses).
+    const kind = missingToken ? 'NO_TOKEN' : typeof (error as { code?: unknown })?.code === 'number' ? String(codeOf(error)) : String((error as Error)?.message);
+    if (this.lastFailure.get(method) === kind) return;
+    this.lastFailure.set(method, kind);
+    this.ctx.logger.warn({ agent: this.agent.name, agentId: this.agent.id, method }, missingToken ? error.message : `${method} failed: ${failureText(error)}`);
+  }
+
+  /** A call of `method` worked: its next failure is logged again. */
+  private succeeded(method: string): void {
+    if (this.lastFailure.delete(method)) this.ctx.logger.info({ agent: this.agent.name, method }, `${method} works again`);
   }
 
   private async heartbeats(): Promise<void> {
@@ -97,6 +102,7 @@ export class AgentWorker {
         // Well within the interval, so one late or lost heartbeat does not take the agent offline.
         next = intervalMs / 2;
         this.firstHeartbeat();
+        this.succeeded('AgentHeartbeat');
       } catch (error) {
         this.callFailed('AgentHeartbeat', error);
       }
@@ -118,6 +124,7 @@ export class AgentWorker {
           await this.metadata(),
         );
         tasks = answer.tasks;
+        this.succeeded('ClaimTasks');
       } catch (error) {
         this.callFailed('ClaimTasks', error);
         await pause(pollMs, signal);

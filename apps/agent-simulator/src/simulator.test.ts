@@ -191,6 +191,26 @@ describe('the agent simulator', () => {
     }
   });
 
+  it('rides out a campaigns service that stops answering, logging the failure once, and works on when it answers again', async () => {
+    const run = start({ namePrefix: 'outage', agents: { email: 0, sms: 0, phone: 0, research: 1 } });
+    const before = await system.newTask(TaskType.TASK_TYPE_MANUAL_REVIEW);
+    await eventually(async () => settledAsDecided(await system.task(before.id), decideTask(1, before)), { what: 'a first review finished as drawn', timeoutMs: 20_000 });
+    system.campaigns.pause();
+    try {
+      await eventually(() => run.lines().some((l) => String(l.msg).startsWith('ClaimTasks failed: DEADLINE_EXCEEDED')), { what: 'the failed claim logged', timeoutMs: 20_000 });
+      // Its claims go on failing (each after the 5 s deadline): logged once, counted each time.
+      await eventually(() => run.lines().some((l) => String(l.msg).startsWith('AgentHeartbeat failed')), { what: 'a failed heartbeat too', timeoutMs: 20_000 });
+    } finally {
+      system.campaigns.resume();
+    }
+    const after = await system.newTask(TaskType.TASK_TYPE_MANUAL_REVIEW);
+    await eventually(async () => settledAsDecided(await system.task(after.id), decideTask(1, after)), { what: 'the review after the outage finished as drawn', timeoutMs: 20_000 });
+    const lines = run.lines();
+    expect(lines.filter((l) => String(l.msg).startsWith('ClaimTasks failed'))).toHaveLength(1);
+    expect(lines.some((l) => l.msg === 'ClaimTasks works again')).toBe(true);
+    await run.stop();
+  });
+
   it('has outcomes for every task type an agent may be given, and weights that add up to 100', () => {
     for (const type of [
       TaskType.TASK_TYPE_SEND_EMAIL,
