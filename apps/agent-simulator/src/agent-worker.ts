@@ -154,19 +154,20 @@ export class AgentWorker {
     const { clients, signal, leaseSeconds, stats } = this.ctx;
     const leaseMs = leaseSeconds * 1000;
     const end = Date.now() + workMs;
-    let leaseEnds = task.leaseExpireTime ? task.leaseExpireTime.getTime() : Date.now() + leaseMs;
+    // By this machine's clock (the service's may differ): the lease runs at least this long from its answer.
+    let leaseEnds = Date.now() + leaseMs;
     while (!signal.aborted && Date.now() < end) {
       const extendAt = leaseEnds - leaseMs / 2;
       await pause(Math.min(end, extendAt) - Date.now(), signal);
       if (signal.aborted || Date.now() >= end) return;
       try {
-        const answer = await unary(
+        await unary(
           clients.tasks,
           'extendTaskLease',
           { taskId: task.id, agentId: this.agent.id, lease: { seconds: String(leaseSeconds), nanos: 0 } },
           await this.metadata(),
         );
-        leaseEnds = answer.task?.leaseExpireTime?.getTime() ?? Date.now() + leaseMs;
+        leaseEnds = Date.now() + leaseMs;
         stats.leaseExtended();
       } catch (error) {
         this.callFailed('ExtendTaskLease', error);
