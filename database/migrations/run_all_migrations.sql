@@ -38,6 +38,7 @@ $$;
 \ir 012_engine_throughput.sql
 \ir 013_metrics_service.sql
 \ir 014_reporting.sql
+\ir 015_metrics_feed_indexes.sql
 
 INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (1, '001_create_core_tables', NULL, current_user || ' (psql)'),
@@ -53,6 +54,7 @@ INSERT INTO schema_migrations (version, name, checksum, applied_by) VALUES
     (11, '011_escalation_engine', NULL, current_user || ' (psql)'),
     (12, '012_engine_throughput', NULL, current_user || ' (psql)'),
     (13, '013_metrics_service', NULL, current_user || ' (psql)'),
-    (14, '014_reporting', NULL, current_user || ' (psql)');
+    (14, '014_reporting', NULL, current_user || ' (psql)'),
+    (15, '015_metrics_feed_indexes', NULL, current_user || ' (psql)');
 
 COMMIT;
