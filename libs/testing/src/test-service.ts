@@ -91,6 +91,9 @@ export function testServiceEnv(name: string, databaseUrl: string): Record<string
     [`${p}_METRICS_PORT`]: '0',
     [`${p}_HEALTH_PORT`]: '0',
     SHUTDOWN_GRACE_MS: '1000',
+    // The business metrics feed would send to 127.0.0.1:50054, where a developer's own system
+    // may listen: a test that wants the feed sets METRICS_ADDRESS and an interval itself.
+    METRICS_FEED_INTERVAL_MS: '0',
   };
 }
 
