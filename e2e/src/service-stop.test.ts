@@ -8,7 +8,8 @@
  * still completes its task and the contact attempt waits in campaigns' outbox; compliance back:
  * the outbox delivers it (recorded once), the next pass creates the task, nothing is lost or
  * made twice. customers stopped: compliance answers UNAVAILABLE rather than decide without the
- * customer's facts; customers back: it decides.
+ * customer's facts, the engine waits again, completed tasks' outcomes wait in the outbox;
+ * customers back: compliance decides, the outbox delivers, the next pass creates the task.
  */
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
@@ -173,8 +174,26 @@ const outboxOf = (attemptId: string) =>
     [attemptId],
   );
 
+/** The e-mail template and the e-mail agent, made in the first test and used by both outages. */
+const story = { templateId: '', agent: { id: '', token: {} as Record<string, string> } };
+
+const completeHeld = async (taskId: string): Promise<string> => {
+  const { task } = await call(
+    clients.tasks,
+    'completeTask',
+    { taskId, agentId: story.agent.id, result: campaignsV1.TaskResult.fromPartial({ contactStatus: ContactStatus.CONTACT_STATUS_DELIVERED }) },
+    { metadata: story.agent.token },
+  );
+  expect(task?.status).toBe(campaignsV1.TaskStatus.TASK_STATUS_COMPLETED);
+  return task?.result?.contactAttemptId as string;
+};
+
+const claim = async (): Promise<campaignsV1.Task[]> =>
+  (await call(clients.tasks, 'claimTasks', { agentId: story.agent.id, types: [], maxTasks: 5, lease: { seconds: '300', nanos: 0 } }, { metadata: story.agent.token }))
+    .tasks;
+
 describe('compliance stopped while the others run', () => {
-  const story = { templateId: '', agent: { id: '', token: {} as Record<string, string> }, inFlight: { campaignId: '', taskId: '' }, waiting: { campaignId: '' }, attemptId: '' };
+  const flow = { inFlight: { campaignId: '', taskId: '' }, waiting: { campaignId: '' }, attemptId: '' };
 
   it('first, with all four up: a pass creates the e-mail task and an agent claims it', async () => {
     const { template } = await call(
@@ -193,7 +212,7 @@ describe('compliance stopped while the others run', () => {
       { metadata: operator },
     );
     story.templateId = template?.id as string;
-    story.inFlight.campaignId = (await campaignWithStepDue(story.templateId)).campaignId;
+    flow.inFlight.campaignId = (await campaignWithStepDue(story.templateId)).campaignId;
     // Its one step taken, the campaign has no steps left: it completes ("exhausted").
     expect(counts(await runEscalation())).toEqual({ campaignsExamined: 1, tasksCreated: 1, campaignsCompleted: 1 });
 
@@ -204,16 +223,11 @@ describe('compliance stopped while the others run', () => {
       { metadata: operator },
     );
     story.agent = { id: agent?.id as string, token: await identity.bearer(agent?.id as string, ['agent']) };
-    const { tasks } = await call(
-      clients.tasks,
-      'claimTasks',
-      { agentId: story.agent.id, types: [], maxTasks: 5, lease: { seconds: '300', nanos: 0 } },
-      { metadata: story.agent.token },
-    );
-    expect(tasks.map((t) => t.campaignId)).toEqual([story.inFlight.campaignId]);
-    story.inFlight.taskId = tasks[0].id;
+    const tasks = await claim();
+    expect(tasks.map((t) => t.campaignId)).toEqual([flow.inFlight.campaignId]);
+    flow.inFlight.taskId = tasks[0].id;
     // A second campaign whose step is due: the pass after the stop is to take it.
-    story.waiting.campaignId = (await campaignWithStepDue(story.templateId)).campaignId;
+    flow.waiting.campaignId = (await campaignWithStepDue(story.templateId)).campaignId;
   });
 
   it('stops on SIGTERM with exit code 0', async () => {
@@ -222,24 +236,17 @@ describe('compliance stopped while the others run', () => {
 
   it('a pass creates nothing for the due campaign and leaves it for a later pass (retried_later)', async () => {
     expect(counts(await runEscalation())).toEqual({ campaignsExamined: 1, campaignsRetriedLater: 1 });
-    expect(await tasksOf(story.waiting.campaignId)).toEqual([]);
-    expect(await stepRunsOf(story.waiting.campaignId)).toEqual([]);
+    expect(await tasksOf(flow.waiting.campaignId)).toEqual([]);
+    expect(await stepRunsOf(flow.waiting.campaignId)).toEqual([]);
   });
 
   it('the agent still completes its task; the contact attempt waits in the outbox for compliance, customers has it', async () => {
-    const { task } = await call(
-      clients.tasks,
-      'completeTask',
-      { taskId: story.inFlight.taskId, agentId: story.agent.id, result: campaignsV1.TaskResult.fromPartial({ contactStatus: ContactStatus.CONTACT_STATUS_DELIVERED }) },
-      { metadata: story.agent.token },
-    );
-    expect(task?.status).toBe(campaignsV1.TaskStatus.TASK_STATUS_COMPLETED);
-    story.attemptId = task?.result?.contactAttemptId as string;
-    expect(story.attemptId).toEqual(expect.any(String));
+    flow.attemptId = await completeHeld(flow.inFlight.taskId);
+    expect(flow.attemptId).toEqual(expect.any(String));
     // The relay tried compliance and failed (it is down); customers, up, got its message.
     const rows = await eventually(
       async () => {
-        const now = await outboxOf(story.attemptId);
+        const now = await outboxOf(flow.attemptId);
         const [toCompliance, toCustomers] = now;
         return now.length === 2 && toCompliance.attempts >= 1 && toCustomers.delivered ? now : undefined;
       },
@@ -249,7 +256,7 @@ describe('compliance stopped while the others run', () => {
       { destination: 'compliance.contact_attempts', delivered: false, parked: false, attempts: expect.any(Number), last_error: expect.stringMatching(/^UNAVAILABLE: /) },
       { destination: 'customers.contact_outcomes', delivered: true, parked: false, attempts: 1, last_error: null },
     ]);
-    expect(await db.query('SELECT 1 FROM compliance_contact_attempts WHERE attempt_id = $1', [story.attemptId])).toEqual([]);
+    expect(await db.query('SELECT 1 FROM compliance_contact_attempts WHERE attempt_id = $1', [flow.attemptId])).toEqual([]);
   });
 
   it('back on its port: the outbox delivers the attempt (recorded once), the next pass creates the waiting task, nothing made twice', async () => {
@@ -258,27 +265,28 @@ describe('compliance stopped while the others run', () => {
       COMPLIANCE_GRPC_PORT: portOf((running.compliance as ServiceProcess).address),
     });
     // The relay's next try (after its backoff) delivers it.
-    await eventually(async () => (await outboxOf(story.attemptId)).every((row) => row.delivered), {
+    await eventually(async () => (await outboxOf(flow.attemptId)).every((row) => row.delivered), {
       what: 'the contact attempt delivered to compliance after its restart',
       timeoutMs: 40_000,
     });
-    expect(await db.query('SELECT attempt_id, decision_id IS NOT NULL AS decided FROM compliance_contact_attempts WHERE attempt_id = $1', [story.attemptId])).toEqual([
-      { attempt_id: story.attemptId, decided: true },
+    expect(await db.query('SELECT attempt_id, decision_id IS NOT NULL AS decided FROM compliance_contact_attempts WHERE attempt_id = $1', [flow.attemptId])).toEqual([
+      { attempt_id: flow.attemptId, decided: true },
     ]);
 
     expect(counts(await runEscalation())).toEqual({ campaignsExamined: 1, tasksCreated: 1, campaignsCompleted: 1 });
-    expect(await tasksOf(story.waiting.campaignId)).toEqual([{ id: expect.any(String), status: 'pending' }]);
-    expect(await stepRunsOf(story.waiting.campaignId)).toHaveLength(1);
+    expect(await tasksOf(flow.waiting.campaignId)).toEqual([{ id: expect.any(String), status: 'pending' }]);
+    expect(await stepRunsOf(flow.waiting.campaignId)).toHaveLength(1);
     // Another pass has nothing to do; each campaign has its one task, each attempt one row per receiver.
     expect(counts(await runEscalation())).toEqual({});
-    expect(await tasksOf(story.inFlight.campaignId)).toEqual([{ id: story.inFlight.taskId, status: 'completed' }]);
-    expect(await db.query('SELECT count(*)::int AS n FROM customer_contact_outcomes WHERE attempt_id = $1', [story.attemptId])).toEqual([{ n: 1 }]);
-    expect(await db.query('SELECT count(*)::int AS n FROM compliance_contact_attempts WHERE attempt_id = $1', [story.attemptId])).toEqual([{ n: 1 }]);
+    expect(await tasksOf(flow.inFlight.campaignId)).toEqual([{ id: flow.inFlight.taskId, status: 'completed' }]);
+    expect(await db.query('SELECT count(*)::int AS n FROM customer_contact_outcomes WHERE attempt_id = $1', [flow.attemptId])).toEqual([{ n: 1 }]);
+    expect(await db.query('SELECT count(*)::int AS n FROM compliance_contact_attempts WHERE attempt_id = $1', [flow.attemptId])).toEqual([{ n: 1 }]);
   });
 });
 
 describe('customers stopped while the others run', () => {
   let customerId = '';
+  const flow = { held: [] as string[], waiting: { campaignId: '' }, attemptIds: [] as string[] };
   const check = (requestId: string) =>
     call(
       clients.compliance,
@@ -288,8 +296,17 @@ describe('customers stopped while the others run', () => {
     );
   const decisionsOf = () => db.query('SELECT id FROM compliance_decisions WHERE customer_id = $1', [customerId]);
 
-  it('stops on SIGTERM with exit code 0', async () => {
+  it('first: the agent holds every pending task (the one made after compliance came back among them), a campaign has its step due', async () => {
+    const pending = await db.query<{ id: string }>("SELECT id FROM tasks WHERE status = 'pending' ORDER BY id");
+    const held = await claim();
+    expect(held.map((t) => t.id).sort()).toEqual(pending.map((t) => t.id));
+    expect(held.length).toBeGreaterThan(0);
+    flow.held = held.map((t) => t.id);
+    flow.waiting.campaignId = (await campaignWithStepDue(story.templateId)).campaignId;
     customerId = (await debtor()).customerId;
+  });
+
+  it('stops on SIGTERM with exit code 0', async () => {
     expect(await stopGracefully('customers')).toBe(0);
   });
 
@@ -299,7 +316,24 @@ describe('customers stopped while the others run', () => {
     expect(await decisionsOf()).toEqual([]);
   });
 
-  it('back on its port: compliance decides, once for a repeated request id', async () => {
+  it('a pass creates nothing and leaves the due campaign for later; completed tasks wait in the outbox for customers', async () => {
+    expect(counts(await runEscalation())).toEqual({ campaignsExamined: 1, campaignsRetriedLater: 1 });
+    expect(await tasksOf(flow.waiting.campaignId)).toEqual([]);
+    expect(await stepRunsOf(flow.waiting.campaignId)).toEqual([]);
+    for (const taskId of flow.held) flow.attemptIds.push(await completeHeld(taskId));
+    for (const attemptId of flow.attemptIds) {
+      const rows = await eventually(
+        async () => {
+          const now = await outboxOf(attemptId);
+          return now.length === 2 && now[0].delivered && now[1].attempts >= 1 ? now : undefined;
+        },
+        { what: `attempt ${attemptId}: delivered to compliance, a failed delivery to customers`, timeoutMs: 20_000 },
+      );
+      expect(rows[1]).toEqual({ destination: 'customers.contact_outcomes', delivered: false, parked: false, attempts: expect.any(Number), last_error: expect.stringMatching(/^UNAVAILABLE: /) });
+    }
+  });
+
+  it('back on its port: compliance decides (once for a repeated request id), the outbox delivers, the next pass creates the task', async () => {
     running.customers = await start('customers', {
       OVERDUE_SWEEP_INTERVAL_MS: '0',
       CUSTOMERS_GRPC_PORT: portOf((running.customers as ServiceProcess).address),
@@ -310,5 +344,16 @@ describe('customers stopped while the others run', () => {
     expect(decision).toMatchObject({ customerId, result: complianceV1.DecisionResult.DECISION_RESULT_ALLOW, timeZone: 'UTC', countryCode: 'GB' });
     expect((await check(requestId)).decision?.id).toBe(decision?.id);
     expect(await decisionsOf()).toEqual([{ id: decision?.id }]);
+
+    await eventually(async () => (await Promise.all(flow.attemptIds.map(outboxOf))).flat().every((row) => row.delivered), {
+      what: 'the contact outcomes delivered to customers after its restart',
+      timeoutMs: 40_000,
+    });
+    expect(await db.query('SELECT count(*)::int AS n FROM customer_contact_outcomes WHERE attempt_id = ANY($1::uuid[])', [flow.attemptIds])).toEqual([
+      { n: flow.attemptIds.length },
+    ]);
+    expect(counts(await runEscalation())).toEqual({ campaignsExamined: 1, tasksCreated: 1, campaignsCompleted: 1 });
+    expect(await tasksOf(flow.waiting.campaignId)).toEqual([{ id: expect.any(String), status: 'pending' }]);
+    expect(counts(await runEscalation())).toEqual({});
   });
 });
