@@ -7,12 +7,10 @@
  * exit code 0, nothing listening on any port; a second start reuses the data (database, rows,
  * agents); a port already taken stops the start with a message naming the variable to change.
  *
- * Why `node --import tsx <script>` and not `npm start` itself: npm runs its script through
- * `sh -c`, and on Ctrl-C dash dies of the SIGINT at once (it does not wait for its child), so npm
- * re-raises SIGINT on itself and exits by the signal (130 in a shell) while the system is still
- * stopping. With `"start": "exec node --import tsx libs/service-runtime/scripts/start-system.ts"`
- * npm's child is the script itself, npm waits for the graceful stop and exits 0: then START below
- * can become ['npm', 'start'].
+ * It runs the real `npm start`: its script is `exec node --import tsx …start-system.ts`, so npm's
+ * child is the script itself (not a `sh -c` that dies of the SIGINT at once) and npm waits for the
+ * graceful stop and exits with its code. The script may get the Ctrl-C twice (the terminal's, and
+ * npm's forwarded one): a second signal within 2 s is the same Ctrl-C.
  *
  * Nothing of the developer's is touched: the identity goes to IDENTITY_DIR, the database to
  * EMBEDDED_PG_DIR, both in the temporary folder.
@@ -88,8 +86,8 @@ function startEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** What `npm start` runs (see the top of the file). */
-const START = [process.execPath, '--import', 'tsx', 'libs/service-runtime/scripts/start-system.ts'];
+/** The README's first command (after the install). */
+const START = ['npm', 'start'];
 
 /** `npm start`'s script in a process group of its own, as a terminal starts it. */
 function npmStart(): Started {

@@ -38,6 +38,9 @@ const SIMULATOR_ENV = {
 /** The simulator's own default (apps/agent-simulator/src/options.ts), for the printed line. */
 const SIMULATOR_METRICS_PORT = 9459;
 
+/** A signal this long after the first one stops the children at once (sooner: the same Ctrl-C twice). */
+const SECOND_SIGNAL_AFTER_MS = 2_000;
+
 /** Spawns `main` with node and tsx as its loader, in a process group of its own (see below). */
 function spawnNode(main: string, cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
   // Plain node with tsx as its loader: no tsx parent process between this script and the child.
@@ -87,12 +90,17 @@ async function main(): Promise<void> {
     SERVICE_NAMES.map((name) => [peerAddressVariable(name).name, process.env[peerAddressVariable(name).name] || grpcAddress(name)]),
   );
 
+  let stopStarted = 0;
   const stopAll = (code: number): Promise<never> => {
     if (stopping) {
-      // A second signal: every child still running gets one more, and exits at once.
+      // The same Ctrl-C may arrive twice (from the terminal, and forwarded by npm): only a
+      // second signal well after the first means "now": every child still running gets one
+      // more, and exits at once.
+      if (Date.now() - stopStarted < SECOND_SIGNAL_AFTER_MS) return stopping;
       for (const child of [simulator, ...children.values()]) if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return stopping;
     }
+    stopStarted = Date.now();
     stopping = (async () => {
       // The simulator first: it finishes the tasks it holds, which needs the services.
       if (simulator) await terminate(simulator);
