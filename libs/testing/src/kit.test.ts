@@ -120,6 +120,7 @@ describe('startTestService', () => {
         COMPLIANCE_HEALTH_PORT: '0',
         COMPLIANCE_METRICS_HOST: '127.0.0.1',
         COMPLIANCE_METRICS_PORT: '0',
+        METRICS_FEED_INTERVAL_MS: '0',
         SHUTDOWN_GRACE_MS: '250',
         EXTRA: svc.db.name,
       });
