@@ -15,6 +15,9 @@ import type { SimAgent } from './registration';
 import type { SimulatorStats } from './stats';
 import { decideTask, reportOf, type TaskDecision } from './task-report';
 
+/** An idle slot waits at most this many times pollMs between claims. */
+const IDLE_POLL_FACTOR = 4;
+
 export interface Clients {
   agents: campaignsV1.AgentServiceClient;
   tasks: campaignsV1.TaskServiceClient;
@@ -114,6 +117,9 @@ export class AgentWorker {
   private async slot(): Promise<void> {
     const { clients, signal, pollMs, leaseSeconds } = this.ctx;
     await this.heartbeatDone;
+    // An idle slot asks less and less often (pollMs, doubled per empty answer, up to
+    // IDLE_POLL_FACTOR times it), as a real agent backs off an empty queue; work resets it.
+    let idleMs = pollMs;
     while (!signal.aborted) {
       let tasks: campaignsV1.Task[];
       try {
@@ -132,7 +138,11 @@ export class AgentWorker {
       }
       // Claimed while stopping: still finished, so nothing is left held.
       for (const task of tasks) await this.work(task);
-      if (tasks.length === 0) await pause(pollMs, signal);
+      if (tasks.length > 0) idleMs = pollMs;
+      else {
+        await pause(idleMs, signal);
+        idleMs = Math.min(idleMs * 2, pollMs * IDLE_POLL_FACTOR);
+      }
     }
   }
 

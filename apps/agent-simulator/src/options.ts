@@ -31,7 +31,7 @@ const SETTINGS = {
   seed: ['SIMULATOR_SEED', intInRange(0, 2 ** 31 - 1)({ default: undefined, desc: 'the same seed gives each task the same outcome; default: a random one (logged)' })],
   'name-prefix': ['SIMULATOR_NAME_PREFIX', str({ default: 'sim', desc: 'agents are named <prefix>-<type>-<n>; a restart reuses them by name' })],
   lease: ['SIMULATOR_LEASE_SECONDS', intInRange(10, 3600)({ default: 30, desc: 'lease asked for each claimed task, seconds (extended while work goes on)' })],
-  poll: ['SIMULATOR_POLL_MS', intInRange(100, 60_000)({ default: 2000, desc: 'wait after finding nothing to claim, ms' })],
+  poll: ['SIMULATOR_POLL_MS', intInRange(100, 60_000)({ default: 2000, desc: 'wait after finding nothing to claim, ms (doubled per empty claim, up to 4 times this)' })],
   auth: ['SIMULATOR_AUTH', str({ choices: ['dev', 'tokens', 'none'], default: 'dev', desc: 'dev: identity folder; tokens: --ca and token files; none: plaintext' })],
   'identity-dir': ['SIMULATOR_IDENTITY_DIR', str({ default: '', desc: 'dev: the development identity folder (default .data/identity, what npm start writes)' })],
   ca: ['SIMULATOR_CA_FILE', str({ default: '', desc: "tokens: the deployment's CA certificate (PEM)" })],
