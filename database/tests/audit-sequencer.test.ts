@@ -84,9 +84,12 @@ describe('seal_audit_chain', () => {
     });
     expect(await seal(db)).toBe(1);
     // ... and once it has ended, the scan moves on past it (as soon as no transaction older than
-    // the horizon runs anywhere on the server: other test files share it).
+    // the horizon runs anywhere on the server: other test files share it, and some hold a
+    // transaction open for seconds on purpose, e.g. a service process paused mid-call; on a
+    // shared server the wait is theirs, not the sequencer's).
     await eventually(async () => (await seal(db)) === 0 && Number((await state(db)).scan_from) >= Number(held), {
       what: 'the scan to move past the row once its transaction ended',
+      timeoutMs: 60_000,
     });
     const [{ n }] = await db.query<{ n: string }>('SELECT count(*) AS n FROM audit_logs WHERE seq IS NULL');
     expect(n).toBe('0');
