@@ -8,7 +8,8 @@
 import { status, type Metadata } from '@grpc/grpc-js';
 import type { Logger } from '@cec/observability';
 import { campaignsV1, complianceV1 } from '@cec/proto';
-import { codeOf, failureText, unary } from './calls';
+import { describeCallFailure, statusCodeOf } from '@cec/grpc';
+import { unary } from './calls';
 import { MissingTokenError, type Identity } from './identity';
 import { complianceChannel, type Outcome } from './outcomes';
 import type { SimAgent } from './registration';
@@ -81,12 +82,12 @@ export class AgentWorker {
 
   private callFailed(method: string, error: unknown): void {
     const missingToken = error instanceof MissingTokenError;
-    this.ctx.stats.callFailed(method, missingToken ? 'NO_TOKEN' : (status[codeOf(error)] ?? 'UNKNOWN'));
+    this.ctx.stats.callFailed(method, missingToken ? 'NO_TOKEN' : (status[statusCodeOf(error)] ?? 'UNKNOWN'));
     // Alike when the code is (the details of a gRPC failure vary: timings, addresses).
-    const kind = missingToken ? 'NO_TOKEN' : typeof (error as { code?: unknown })?.code === 'number' ? String(codeOf(error)) : String((error as Error)?.message);
+    const kind = missingToken ? 'NO_TOKEN' : typeof (error as { code?: unknown })?.code === 'number' ? String(statusCodeOf(error)) : String((error as Error)?.message);
     if (this.lastFailure.get(method) === kind) return;
     this.lastFailure.set(method, kind);
-    this.ctx.logger.warn({ agent: this.agent.name, agentId: this.agent.id, method }, missingToken ? error.message : `${method} failed: ${failureText(error)}`);
+    this.ctx.logger.warn({ agent: this.agent.name, agentId: this.agent.id, method }, missingToken ? error.message : `${method} failed: ${describeCallFailure(error)}`);
   }
 
   /** A call of `method` worked: its next failure is logged again. */

@@ -6,7 +6,8 @@
 import { status } from '@grpc/grpc-js';
 import type { Logger } from '@cec/observability';
 import { campaignsV1 } from '@cec/proto';
-import { codeOf, unary } from './calls';
+import { statusCodeOf } from '@cec/grpc';
+import { unary } from './calls';
 import type { Identity } from './identity';
 import { AGENT_KINDS, SIM_AGENT_TYPES, type SimAgentType } from './outcomes';
 
@@ -66,7 +67,7 @@ export async function ensureAgents(
           logger.info({ agent: name, agentId: agent?.id }, 'agent registered');
         } catch (error) {
           // Another simulator registered it meanwhile: take that one.
-          if (codeOf(error) !== status.ALREADY_EXISTS) throw error;
+          if (statusCodeOf(error) !== status.ALREADY_EXISTS) throw error;
           existing = await agentsOfType(agents, identity, type);
           agent = existing.get(name);
           if (!agent) throw error;

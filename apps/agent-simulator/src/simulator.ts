@@ -7,11 +7,11 @@ import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { createClient } from '@cec/grpc';
+import { createClient, describeCallFailure } from '@cec/grpc';
 import { startMetricsServer, type Logger } from '@cec/observability';
 import { campaignsV1, complianceV1 } from '@cec/proto';
 import { AgentWorker, pause, type Clients } from './agent-worker';
-import { failureText, isUnreachable } from './calls';
+import { isUnreachable } from './calls';
 import { createIdentity, type AuthMode, type Identity } from './identity';
 import { SIM_AGENT_TYPES, type SimAgentType } from './outcomes';
 import { ensureAgents, wantedAgents, type SimAgent } from './registration';
@@ -63,8 +63,8 @@ async function registerWhenReachable(clients: Clients, options: SimulatorOptions
     try {
       return await ensureAgents(clients.agents, identity, wantedAgents(options.namePrefix, options.agents), options.logger);
     } catch (error) {
-      if (!isUnreachable(error)) throw new Error(`cannot register the agents at ${options.campaignsAddress}: ${failureText(error)}`);
-      if (!told) options.logger.info({ campaigns: options.campaignsAddress }, `waiting for the campaigns service at ${options.campaignsAddress} (${failureText(error)})`);
+      if (!isUnreachable(error)) throw new Error(`cannot register the agents at ${options.campaignsAddress}: ${describeCallFailure(error)}`);
+      if (!told) options.logger.info({ campaigns: options.campaignsAddress }, `waiting for the campaigns service at ${options.campaignsAddress} (${describeCallFailure(error)})`);
       told = true;
       await pause(1000, signal);
     }

@@ -13,3 +13,4 @@ export { decodePageToken, encodePageToken, filterFingerprint, pageSize, paginate
 export { type CallGuard, type IncomingCall } from './call-guard';
 export { clientTlsCredentials, serverTlsCredentials, type TlsFiles } from './tls';
 export { PeerRefusedError, peerCallError, type PeerCall } from './peer-call-error';
+export { callUnary, describeCallFailure, statusCodeOf, type RequestOf, type ResponseOf, type UnaryCallOptions } from './unary-call';

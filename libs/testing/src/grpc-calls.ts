@@ -16,6 +16,9 @@ type ResponseOf<M> = M extends (request: any, metadata: any, options: any, callb
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /**
+ * (The same as @cec/grpc's callUnary, with a 10 s default deadline: @cec/testing cannot import
+ * @cec/grpc, whose own tests import @cec/testing.)
+ *
  * Calls a unary method and resolves with its response, or rejects with the ServiceError
  * (code, details, metadata), so tests can `await expect(call(...)).rejects.toMatchObject({ code })`.
  */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { currentCall, runInCall, systemCall, type CallContext } from '@cec/context';
+import { describeCallFailure } from '@cec/grpc';
 import type { Logger, ServiceMetrics } from '@cec/observability';
 import { repeatEvery, type BackgroundWork } from '@cec/service-runtime';
 import type { CampaignsDeps } from './campaigns-config';
@@ -12,7 +13,7 @@ import { stepCommit } from './engine/commit';
 import { afterVerdict, firstMove, utcDay, type CampaignFacts, type DecideContext, type PendingCheck, type StepResult } from './engine/decide';
 import { fetchBatchFacts } from './engine/facts';
 import { campaignFactsOf } from './engine/pass-facts';
-import { describeFailure, type PassCallOptions } from './engine/peer-calls';
+import type { PassCallOptions } from './engine/peer-calls';
 import { OptOutWatch } from './engine/opt-out-watch';
 import { SettlementWatch } from './engine/settlement-watch';
 import { commitSteps, type StepCommit } from './store/escalation-commit';
@@ -253,7 +254,7 @@ export class EscalationEngine {
       }
     } catch (error) {
       // Nothing was committed for the campaigns not committed yet: they are all tried again.
-      for (const c of claimed) retryLater(c.id, describeFailure(error));
+      for (const c of claimed) retryLater(c.id, describeCallFailure(error));
       this.deps.logger.warn({ request_id: call.requestId, campaigns: claimed.length, err: { message: (error as Error).message } }, 'escalation batch failed; its campaigns are tried again in a later pass');
     } finally {
       await this.giveBack(owner, later, call, counts);
@@ -281,7 +282,7 @@ export class EscalationEngine {
     asking.forEach((w, i) => {
       const answer = answers[i];
       if (!answer.ok) {
-        retryLater(w.campaign.id, `compliance: ${describeFailure(answer.error)}`);
+        retryLater(w.campaign.id, `compliance: ${describeCallFailure(answer.error)}`);
         w.result = undefined;
         w.primary = undefined;
         return;

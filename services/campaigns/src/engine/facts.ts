@@ -1,7 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import type { customersV1 } from '@cec/proto';
 import { inBatches } from './batch-calls';
-import { askPeer, codeOf, namesABadItem, type PassCallOptions } from './peer-calls';
+import { statusCodeOf } from '@cec/grpc';
+import { askPeer, namesABadItem, type PassCallOptions } from './peer-calls';
 
 /** What the customers service says today about the customers and invoices of a batch of campaigns. */
 export interface BatchFacts {
@@ -29,7 +30,7 @@ export async function fetchBatchFacts(clients: FactsClients, invoiceIds: readonl
   const invoiceList = [...new Set(invoiceIds)];
   const customerList = [...new Set(customerIds)];
   const missing = new Map<string, string>();
-  const why = (error: unknown) => (codeOf(error) === status.NOT_FOUND ? 'unknown to the customers service' : `customers service: ${status[codeOf(error)] ?? 'failure'}`);
+  const why = (error: unknown) => (statusCodeOf(error) === status.NOT_FOUND ? 'unknown to the customers service' : `customers service: ${status[statusCodeOf(error)] ?? 'failure'}`);
 
   const [invoiceAnswers, profileAnswers] = await Promise.all([
     inBatches(

@@ -4,7 +4,8 @@ import { complianceV1 } from '@cec/proto';
 import type { EscalationStore } from '../store/escalation-store';
 import { cancelOptedOutContactTasks, type BarredCustomer } from '../store/pending-task-cancel';
 import { inBatches } from './batch-calls';
-import { askPeer, describeFailure, namesABadItem, type PassCallOptions } from './peer-calls';
+import { describeCallFailure } from '@cec/grpc';
+import { askPeer, namesABadItem, type PassCallOptions } from './peer-calls';
 
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -65,7 +66,7 @@ export class OptOutWatch {
     let failure: string | undefined;
     answers.forEach((answer) => {
       if (!answer.ok || !answer.value) {
-        failure ??= answer.ok ? 'not in the answer of compliance' : `compliance: ${describeFailure(answer.error)}`;
+        failure ??= answer.ok ? 'not in the answer of compliance' : `compliance: ${describeCallFailure(answer.error)}`;
         return;
       }
       const { customerId, channels } = answer.value;

@@ -1,5 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { REQUEST_ID } from '@cec/grpc';
+import { REQUEST_ID, statusCodeOf } from '@cec/grpc';
 
 /** How each call of a pass is made: under the pass's deadline, with its request id. */
 export interface PassCallOptions {
@@ -23,21 +23,9 @@ export function askPeer<Req, Res>(client: object, method: UnaryMethod<Req, Res>,
   });
 }
 
-/** The status code of a failed peer call (UNKNOWN for anything that is not a gRPC error). */
-export function codeOf(error: unknown): status {
-  const code = (error as Partial<ServiceError> | null)?.code;
-  return typeof code === 'number' ? code : status.UNKNOWN;
-}
-
-/** A failed call in words for the logs: code and details, never a request body. */
-export function describeFailure(error: unknown): string {
-  const e = error as Partial<ServiceError>;
-  const code = codeOf(error);
-  return `${status[code] ?? code}: ${e.details ?? e.message ?? String(error)}`;
-}
 
 /** Answers that name one bad item of a batch (the rest could be answered): split the batch to find it. */
 export function namesABadItem(error: unknown): boolean {
-  const code = codeOf(error);
+  const code = statusCodeOf(error);
   return code === status.NOT_FOUND || code === status.INVALID_ARGUMENT || code === status.FAILED_PRECONDITION;
 }
