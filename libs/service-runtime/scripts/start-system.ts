@@ -17,7 +17,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bool, readEnv } from '@cec/config';
+import { bool, readEnv, str } from '@cec/config';
 import {
   ensureDatabaseExists,
   migrate,
@@ -32,7 +32,8 @@ import { callLines, DEMO_OPERATOR, defaultIdentityDir, shownPath, writeSystemIde
 
 const say = (line: string): void => console.log(`[start] ${line}`);
 
-const SIMULATOR_ENV = {
+const START_ENV = {
+  IDENTITY_DIR: str({ default: '', desc: 'The development identity folder (default .data/identity).' }),
   SIMULATOR: bool({ default: true, desc: 'Run the agent simulator beside the services (false: not).' }),
 };
 /** The simulator's own default (apps/agent-simulator/src/options.ts), for the printed line. */
@@ -68,7 +69,7 @@ function terminate(child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const root = workspaceRoot();
-  const { SIMULATOR: simulatorOn } = readEnv(SIMULATOR_ENV);
+  const { SIMULATOR: simulatorOn, IDENTITY_DIR } = readEnv(START_ENV);
   const target = await resolveDatabaseTarget();
   if (target.embedded) say(`embedded PostgreSQL on 127.0.0.1:${target.embedded.port} (data in ${target.embedded.dataDir})`);
   const created = await ensureDatabaseExists(target);
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   const services = SERVICE_NAMES.map((name) => ({ name, config: readServiceConfig({ name }).config }));
   const present = services.filter((s) => existsSync(join(root, 'services', s.name, 'src', 'main.ts')));
   const missing = services.filter((s) => !present.includes(s)).map((s) => s.name);
-  const identityDir = process.env.IDENTITY_DIR ? resolve(process.env.IDENTITY_DIR) : defaultIdentityDir();
+  const identityDir = IDENTITY_DIR ? resolve(IDENTITY_DIR) : defaultIdentityDir();
   const identity = await writeSystemIdentity(identityDir);
   const tokenFile = join(identityDir, 'operator.token');
   const operator = await writeTokenFile(identity, DEMO_OPERATOR, tokenFile);
