@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
+  Channel,
   credentials,
   InterceptingCall,
   Metadata,
   status,
   type ChannelCredentials,
+  type ChannelOptions,
   type Client,
   type ClientOptions,
   type Interceptor,
@@ -40,6 +42,13 @@ export interface ClientFactoryOptions {
    * token with each call (a person, an agent).
    */
   credentials?: ChannelCredentials;
+  /**
+   * A channel made by createChannel and shared with the other clients of the same peer (then
+   * `maxAttempts`, `tls` and `credentials` are the channel's, not read here). One channel is
+   * one connection with one reconnect backoff: once any call reaches a restarted peer, every
+   * client of it can, instead of each waiting out a backoff of its own.
+   */
+  channel?: Channel;
 }
 
 /**
@@ -107,15 +116,27 @@ function contextInterceptor(options: Required<Pick<ClientFactoryOptions, 'caller
   };
 }
 
-/** A client for service-to-service calls: deadlines, cancellation, request ids, retries of idempotent methods, keepalive. */
-export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: ClientFactoryOptions): C {
-  return new Ctor(address, options.credentials ?? channelCredentials(options.tls), {
-    interceptors: [contextInterceptor({ caller: options.caller, defaultTimeoutMs: options.defaultTimeoutMs ?? 5_000 })],
-    'grpc.service_config': retryServiceConfig(options.maxAttempts ?? 4),
+/** A channel's options: retries of idempotent methods, keepalive, reconnects at most 5 s apart. */
+function channelOptions(maxAttempts: number): ChannelOptions {
+  return {
+    'grpc.service_config': retryServiceConfig(maxAttempts),
     'grpc.enable_retries': 1,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.initial_reconnect_backoff_ms': 100,
     'grpc.max_reconnect_backoff_ms': 5_000,
+  };
+}
+
+/** A channel to a peer, for createClient's `channel`: share it between the clients of that peer. */
+export function createChannel(address: string, options: Pick<ClientFactoryOptions, 'maxAttempts' | 'tls' | 'credentials'> = {}): Channel {
+  return new Channel(address, options.credentials ?? channelCredentials(options.tls), channelOptions(options.maxAttempts ?? 4));
+}
+
+/** A client for service-to-service calls: deadlines, cancellation, request ids, retries of idempotent methods, keepalive. */
+export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: ClientFactoryOptions): C {
+  return new Ctor(address, options.credentials ?? channelCredentials(options.tls), {
+    interceptors: [contextInterceptor({ caller: options.caller, defaultTimeoutMs: options.defaultTimeoutMs ?? 5_000 })],
+    channelOverride: options.channel ?? createChannel(address, options),
   });
 }

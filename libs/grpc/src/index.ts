@@ -1,4 +1,4 @@
-export { channelCredentials, createClient, retryServiceConfig, type ClientConstructor, type ClientFactoryOptions } from './client';
+export { channelCredentials, createChannel, createClient, retryServiceConfig, type ClientConstructor, type ClientFactoryOptions } from './client';
 export { ACTOR, CALLER, REQUEST_ID } from './metadata-keys';
 export { currentRpcContext, runInRpcContext, type RpcContext } from './request-context';
 export { methodTraits, type MethodTraits } from './method-traits';

@@ -1,5 +1,5 @@
-import { Metadata, type Client } from '@grpc/grpc-js';
-import { channelCredentials, createClient, type ClientConstructor, type TlsFiles } from '@cec/grpc';
+import { Metadata, type Channel, type Client } from '@grpc/grpc-js';
+import { channelCredentials, createChannel, createClient, type ClientConstructor, type TlsFiles } from '@cec/grpc';
 import type { Logger } from '@cec/observability';
 import { healthV1 } from '@cec/proto';
 import type { ServiceName } from './service-directory';
@@ -15,7 +15,9 @@ export type PeerConnections<P extends PeerClients> = { [K in keyof P]: InstanceT
  * the incoming call, request ids on creates, retries only where safe), asks each peer's
  * health once so that a wrong `<PEER>_ADDRESS` shows in the first lines of the log (a peer
  * that is down does not stop this service from starting: calls to it fail UNAVAILABLE until
- * it is back), and closes them all at stop.
+ * it is back), and closes them all at stop. The clients of one peer share one channel: one
+ * connection, and one reconnect backoff, so when the peer is back after a restart, the first
+ * call that reaches it (the outbox's, say) has reconnected every client of it.
  */
 export function connectPeers<P extends PeerClients>(
   caller: ServiceName,
@@ -24,13 +26,13 @@ export function connectPeers<P extends PeerClients>(
   logger: Logger,
   tls?: TlsFiles,
 ): { clients: PeerConnections<P>; close(): void } {
-  const made: Client[] = [];
+  const channels = new Map<ServiceName, Channel>();
+  const channelTo = (peer: ServiceName): Channel => {
+    if (!channels.has(peer)) channels.set(peer, createChannel(addresses[peer] as string, { tls }));
+    return channels.get(peer) as Channel;
+  };
   const clients = Object.fromEntries(
-    Object.entries(specs).map(([key, { peer, client }]) => {
-      const instance = createClient(client, addresses[peer] as string, { caller, tls });
-      made.push(instance);
-      return [key, instance];
-    }),
+    Object.entries(specs).map(([key, { peer, client }]) => [key, createClient(client, addresses[peer] as string, { caller, channel: channelTo(peer) })]),
   ) as PeerConnections<P>;
 
   for (const peer of new Set(Object.values(specs).map((s) => s.peer))) {
@@ -42,5 +44,5 @@ export function connectPeers<P extends PeerClients>(
       health.close();
     });
   }
-  return { clients, close: () => made.forEach((c) => c.close()) };
+  return { clients, close: () => channels.forEach((channel) => channel.close()) };
 }
