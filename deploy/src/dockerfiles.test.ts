@@ -53,14 +53,25 @@ describe.each(SERVICE_NAMES.map((name) => [name]))('the Dockerfile of %s', (name
 });
 
 describe('the Dockerfile of the migration job', () => {
-  it('is multi-stage, and its image holds the migration runner and runs as a non-root user', () => {
-    const instructions = readDockerfile(join(root, 'database', 'Dockerfile'));
-    // USER node there: a name, which the Job's runAsUser 1000 makes checkable
+  const instructions = readDockerfile(join(root, 'database', 'Dockerfile'));
+
+  it('is multi-stage, and its image holds the migration runner only and runs as a non-root user', () => {
+    expectMultiStageNonRoot(instructions, '/repo/dist/database');
+    expect(finalStage(instructions).filter((i) => i.keyword === 'FROM')).toHaveLength(1);
+  });
+
+  it('keeps only the dependencies the migration runner requires', () => {
+    const run = instructions.find((i) => i.keyword === 'RUN' && i.args.includes('npx nx build'))?.args;
+    expect(run).toContain('npx nx build database ');
+    expect(run).toContain('&& node deploy/scripts/keep-bundle-dependencies.mjs dist/database && npm prune --omit=dev');
+    expect(run).not.toMatch(/npm ci --omit=dev/);
+  });
+
+  it('runs the migrations by default, its SQL files beside it', () => {
     const final = finalStage(instructions);
-    expect(final.filter((i) => i.keyword === 'FROM')).toHaveLength(1);
-    expect(instructions.filter((i) => i.keyword === 'FROM').length).toBeGreaterThanOrEqual(2);
-    expect(final.filter((i) => i.keyword === 'COPY' && i.args.startsWith('--from=build ')).map((i) => i.args.split(/\s+/)[1]).sort()).toEqual(['/repo/dist/database', '/repo/node_modules']);
-    expect(lastInstruction(final, 'USER').args).not.toMatch(/^(root|0)(:|$)/);
+    expect(JSON.parse(lastInstruction(final, 'CMD').args)).toEqual(['node', '--enable-source-maps', 'cli.js', 'migrate']);
+    const copied = final.filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from=')).map((i) => i.args);
+    expect(copied).toEqual(expect.arrayContaining(['database/migrations ./database/migrations', 'database/seeds ./database/seeds']));
   });
 });
 
