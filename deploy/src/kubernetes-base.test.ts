@@ -255,6 +255,8 @@ describe('the Kubernetes base (deploy/kubernetes)', () => {
     const job = find('Job', 'migrate');
     expect(job).toBeDefined();
     expect(podSpec(job).restartPolicy).toBe('Never');
+    // deleted a day after it ends, so the next version's apply can create it again
+    expect(job.spec.ttlSecondsAfterFinished).toBe(86_400);
     const [migrate] = podSpec(job).initContainers;
     expect(migrate.image).toBe(composeImageOf('database/Dockerfile'));
     expect(migrate.image).toBe(compose.services.migrate.image);
