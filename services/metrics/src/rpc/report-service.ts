@@ -1,10 +1,11 @@
 import { decodePageToken, filterFingerprint, pageSize, paginate, type AsyncService } from '@cec/grpc';
-import { Violations } from '@cec/errors';
+import { NotFoundError, Violations } from '@cec/errors';
 import type { metricsV1 } from '@cec/proto';
 import { requireUuid, optionalUuid } from '@cec/validation';
 import { AGENT_TYPES, CAMPAIGN_STATUSES, CONTACT_CHANNELS, optionalOneOf } from '../domain/reports/report-filters';
 import { asOfDate, reportPeriod, timeRange } from '../domain/reports/report-period';
 import type { ReportStore } from '../store/report-store';
+import type { CustomerDirectory } from './customer-directory';
 import {
   agentPerformanceToProto,
   agingToProto,
@@ -16,8 +17,12 @@ import {
 } from './report-service-messages';
 import { timestampKey } from './report-service-page-keys';
 
-/** escalation.metrics.v1.ReportService: every figure is computed in SQL (migration 014) and defined in services/metrics/README.md. */
-export function reportService(store: ReportStore): AsyncService<metricsV1.ReportServiceServer> {
+/**
+ * escalation.metrics.v1.ReportService: every figure is computed in SQL (migration 014) and defined
+ * in services/metrics/README.md. `customers` is asked only whether a customer with no contact
+ * attempts exists (GetCustomerCommunications).
+ */
+export function reportService(store: ReportStore, customers: CustomerDirectory): AsyncService<metricsV1.ReportServiceServer> {
   return {
     async getAgentPerformance(request) {
       const v = new Violations();
@@ -65,6 +70,9 @@ export function reportService(store: ReportStore): AsyncService<metricsV1.Report
       const fingerprint = filterFingerprint(filters);
       const after = decodePageToken(request.pageToken, fingerprint, ['text', 'uuid']);
       const rows = await store.customerCommunications(filters, after && { attemptedAt: timestampKey(after[0]), id: after[1] }, size + 1);
+      // An empty first page: an unknown customer, or one with no attempts (in this channel and
+      // window). metrics_svc cannot read customers; the customers service tells them apart.
+      if (!after && !rows.length && !(await customers.exists(customerId))) throw new NotFoundError(`customer ${customerId} does not exist`);
       const { page, nextPageToken } = paginate(rows, size, (r) => [r.attempted_at, r.contact_attempt_id], fingerprint);
       return { communications: page.map(communicationToProto), nextPageToken };
     },

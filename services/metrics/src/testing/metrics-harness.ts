@@ -17,13 +17,19 @@ export interface MetricsHarness {
   kit: Kit;
 }
 
-/** Starts the real metrics service in the test process over `db` (the retention job off unless env turns it on). */
+/**
+ * A port nothing listens on, for CUSTOMERS_ADDRESS when a test starts no customers service: the
+ * metrics service's peer is then unreachable, never a developer's own on 127.0.0.1:50051.
+ */
+export const NO_CUSTOMERS = '127.0.0.1:1';
+
+/** Starts the real metrics service in the test process over `db` (the retention job off and nobody at CUSTOMERS_ADDRESS, unless env says otherwise). */
 export function startMetricsService(db: TestDatabase, options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<Kit> {
   return startTestService(metricsServiceSpec, {
     start: startService,
     clients: METRICS_CLIENTS,
     database: db,
-    env: { RETENTION_INTERVAL_MS: '0', ...options.env },
+    env: { RETENTION_INTERVAL_MS: '0', CUSTOMERS_ADDRESS: NO_CUSTOMERS, ...options.env },
     logger: options.logger,
   });
 }

@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
 import { metricsV1 } from '@cec/proto';
-import { call, expectInvalid } from '@cec/testing';
-import { useReportService } from './report-harness';
+import { call, expectInvalid, rejectionOf } from '@cec/testing';
+import { NO_CUSTOMERS } from '../../testing/metrics-harness';
+import { startReportService, useReportService } from './report-harness';
 import { reportFixtures } from './report-fixtures';
 
-const h = useReportService();
+// With the real customers service over the same database: GetCustomerCommunications asks it
+// whether a customer with no contact attempts exists.
+const h = useReportService({ customers: true });
 const f = reportFixtures(h);
 const started = new Date();
 
@@ -195,5 +200,51 @@ describe('GetCustomerCommunications', () => {
     const body = JSON.parse(Buffer.from(page.nextPageToken, 'base64url').toString());
     const doctored = Buffer.from(JSON.stringify({ ...body, k: ["1'; DROP TABLE contact_attempts; --", ids.last] })).toString('base64url');
     await expectInvalid(history({ customerId, pageSize: 1, pageToken: doctored }), ['page_token']);
+  });
+
+  it('answers NOT_FOUND for a customer the customers service does not know', async () => {
+    const unknown = randomUUID();
+    const error = await rejectionOf(history({ customerId: unknown }));
+    expect({ code: error.code, details: error.details }).toEqual({ code: status.NOT_FOUND, details: `customer ${unknown} does not exist` });
+    // Whatever the filters: an unknown customer has no attempts in any channel or window either.
+    expect((await rejectionOf(history({ customerId: unknown, channel: 'sms', startTime: new Date('2026-03-01T00:00:00Z') }))).code).toBe(status.NOT_FOUND);
+  });
+
+  it('answers an empty list for a known customer with no attempts, or none in the channel or window asked', async () => {
+    const quiet = await f.customer('Quiet Co');
+    expect(await history({ customerId: quiet })).toEqual({ communications: [], nextPageToken: '' });
+    expect(await history({ customerId, channel: 'phone', startTime: new Date('2026-03-03T00:00:00Z') })).toEqual({ communications: [], nextPageToken: '' });
+  });
+
+  describe('with the customers service unreachable', () => {
+    let reports: metricsV1.ReportServiceClient;
+    let stop: () => Promise<void>;
+    const historyHere = (request: Partial<metricsV1.GetCustomerCommunicationsRequest>) =>
+      call(reports, 'getCustomerCommunications', metricsV1.GetCustomerCommunicationsRequest.fromPartial(request));
+
+    beforeAll(async () => {
+      // A second metrics service over the same rows, with nobody at CUSTOMERS_ADDRESS.
+      const kit = await startReportService(h.db, NO_CUSTOMERS);
+      reports = kit.clients.reports;
+      stop = kit.stop;
+    });
+    afterAll(() => stop?.());
+
+    it('answers UNAVAILABLE naming customers when the first page is empty', async () => {
+      for (const id of [randomUUID(), await f.customer('Quiet While Down Co')]) {
+        const error = await rejectionOf(historyHere({ customerId: id }));
+        expect(error.code).toBe(status.UNAVAILABLE);
+        expect(error.details).toMatch(/^the customers service did not answer \(.*\); .*retry later$/);
+      }
+    });
+
+    it('answers rows without asking customers, and an empty later page too', async () => {
+      const first = await historyHere({ customerId, pageSize: 2 });
+      expect(first.communications.map((c) => c.contactAttemptId)).toEqual([ids.last, [ids.twinA, ids.twinB].sort().reverse()[0]]);
+      // A token past every attempt (the right filters, the oldest time there is): an empty page that is not the first.
+      const body = JSON.parse(Buffer.from(first.nextPageToken, 'base64url').toString());
+      const pastTheEnd = Buffer.from(JSON.stringify({ ...body, k: ['1970-01-01 00:00:00+00', ids.first] })).toString('base64url');
+      expect(await historyHere({ customerId, pageSize: 2, pageToken: pastTheEnd })).toEqual({ communications: [], nextPageToken: '' });
+    });
   });
 });

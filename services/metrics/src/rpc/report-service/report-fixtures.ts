@@ -9,8 +9,13 @@ export function reportFixtures(h: { db: TestDatabase }) {
   let n = 0;
   const next = () => (n += 1);
 
+  /** A customer with its profile, as the customers service's CreateCustomer makes one (its GetCustomer knows it). */
   async function customer(name = `Customer ${next()}`): Promise<string> {
-    const [row] = await h.db.query<{ id: string }>(`INSERT INTO customers (company_name, email) VALUES ($1, $2) RETURNING id`, [name, `c${next()}@example.com`]);
+    const [row] = await h.db.query<{ id: string }>(
+      `WITH c AS (INSERT INTO customers (company_name, email) VALUES ($1, $2) RETURNING id)
+       INSERT INTO customer_profiles (customer_id) SELECT id FROM c RETURNING customer_id AS id`,
+      [name, `c${next()}@example.com`],
+    );
     return row.id;
   }
 
