@@ -3885,7 +3885,11 @@ export const ReportServiceService = {
       Buffer.from(GetOverdueAgingResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetOverdueAgingResponse => GetOverdueAgingResponse.decode(value),
   },
-  /** A customer's contact attempts on every channel, newest first (v_customer_communications). */
+  /**
+   * A customer's contact attempts on every channel, newest first (v_customer_communications).
+   * A customer that does not exist: NOT_FOUND (the customers service is asked when the first
+   * page is empty; UNAVAILABLE while it cannot answer).
+   */
   getCustomerCommunications: {
     path: "/escalation.metrics.v1.ReportService/GetCustomerCommunications" as const,
     requestStream: false as const,
@@ -3929,7 +3933,11 @@ export interface ReportServiceServer extends UntypedServiceImplementation {
    * 61-90 and over 90 days past due (report_overdue_aging).
    */
   getOverdueAging: handleUnaryCall<GetOverdueAgingRequest, GetOverdueAgingResponse>;
-  /** A customer's contact attempts on every channel, newest first (v_customer_communications). */
+  /**
+   * A customer's contact attempts on every channel, newest first (v_customer_communications).
+   * A customer that does not exist: NOT_FOUND (the customers service is asked when the first
+   * page is empty; UNAVAILABLE while it cannot answer).
+   */
   getCustomerCommunications: handleUnaryCall<GetCustomerCommunicationsRequest, GetCustomerCommunicationsResponse>;
   /**
    * A period's receivables, DSO, CEI and at-risk rate per currency, contact outcomes per
@@ -3993,7 +4001,11 @@ export interface ReportServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetOverdueAgingResponse) => void,
   ): ClientUnaryCall;
-  /** A customer's contact attempts on every channel, newest first (v_customer_communications). */
+  /**
+   * A customer's contact attempts on every channel, newest first (v_customer_communications).
+   * A customer that does not exist: NOT_FOUND (the customers service is asked when the first
+   * page is empty; UNAVAILABLE while it cannot answer).
+   */
   getCustomerCommunications(
     request: GetCustomerCommunicationsRequest,
     callback: (error: ServiceError | null, response: GetCustomerCommunicationsResponse) => void,
