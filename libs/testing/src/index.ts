@@ -11,6 +11,7 @@ export {
   startTestService,
   testLogLevel,
   testServiceEnv,
+  UNREACHABLE_ADDRESS,
   useService,
   type ClientClass,
   type ClientsOf,

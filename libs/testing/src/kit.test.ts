@@ -120,6 +120,11 @@ describe('startTestService', () => {
         COMPLIANCE_HEALTH_PORT: '0',
         COMPLIANCE_METRICS_HOST: '127.0.0.1',
         COMPLIANCE_METRICS_PORT: '0',
+        // every peer at a closed port unless the test says where it is
+        CUSTOMERS_ADDRESS: '127.0.0.1:1',
+        CAMPAIGNS_ADDRESS: '127.0.0.1:1',
+        COMPLIANCE_ADDRESS: '127.0.0.1:1',
+        METRICS_ADDRESS: '127.0.0.1:1',
         METRICS_FEED_INTERVAL_MS: '0',
         SHUTDOWN_GRACE_MS: '250',
         EXTRA: svc.db.name,

@@ -81,6 +81,11 @@ export function testLogLevel(): LogLevel {
  * grace period at stop. The names are service-config.ts's: `<NAME>_GRPC_PORT` and so on,
  * NAME the spec's name upper-cased (service-directory.ts, envPrefix).
  */
+/** The services one may call (service-directory.ts in @cec/service-runtime, which this package cannot import). */
+const PEERS = ['customers', 'campaigns', 'compliance', 'metrics'];
+/** A port nobody listens on (1, tcpmux, is never served here): calls to it fail UNAVAILABLE at once. */
+export const UNREACHABLE_ADDRESS = '127.0.0.1:1';
+
 export function testServiceEnv(name: string, databaseUrl: string): Record<string, string> {
   const p = name.toUpperCase();
   return {
@@ -91,8 +96,10 @@ export function testServiceEnv(name: string, databaseUrl: string): Record<string
     [`${p}_METRICS_PORT`]: '0',
     [`${p}_HEALTH_PORT`]: '0',
     SHUTDOWN_GRACE_MS: '1000',
-    // The business metrics feed would send to 127.0.0.1:50054, where a developer's own system
-    // may listen: a test that wants the feed sets METRICS_ADDRESS and an interval itself.
+    // Every peer at a closed port unless the test says where it is: the defaults
+    // (127.0.0.1:50051…50054) are where a developer's own `npm start` listens.
+    ...Object.fromEntries(PEERS.map((peer) => [`${peer.toUpperCase()}_ADDRESS`, UNREACHABLE_ADDRESS])),
+    // The business metrics feed is off: a test that wants it sets METRICS_ADDRESS and an interval itself.
     METRICS_FEED_INTERVAL_MS: '0',
   };
 }
