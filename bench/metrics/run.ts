@@ -90,7 +90,14 @@ async function seed(url: string): Promise<{ seconds: number; partitions: number 
       if ((d + 1) % 5 === 0) log(`  ${d + 1}/${days} days inserted (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
     await c.query(`ALTER TABLE system_metrics ADD ${pk}`);
-    for (const index of indexes.filter((i) => !i.pk)) await c.query(index.def);
+    // pg_get_indexdef names a partitioned table's index "ON ONLY system_metrics", which would make
+    // the parent's index alone (invalid, no partition's): made on the table, every partition gets it.
+    for (const index of indexes.filter((i) => !i.pk)) await c.query(index.def.replace(' ON ONLY ', ' ON '));
+    const missing = await c.query<{ name: string }>(
+      `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE x.indrelid = 'system_metrics'::regclass AND NOT x.indisvalid`,
+    );
+    if (missing.rows.length) throw new Error(`indexes not made on every partition: ${missing.rows.map((r) => r.name).join(', ')}`);
     await c.query('VACUUM ANALYZE system_metrics');
     const partitions = Number((await c.query<{ n: string }>("SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'system_metrics'::regclass")).rows[0].n);
     return { seconds: (Date.now() - started) / 1000, partitions };
