@@ -272,6 +272,10 @@ describe('npm start', () => {
     expect(output).toContain(`[start] embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${pgDir})`);
     expect(output).toMatch(/\[start\] database postgres:\/\/\S+ \(created\)/);
     expect(output).toContain('(demo data for a new database)');
+    // The lines to try come once every service serves (before, a newcomer's first paste could find nothing).
+    const ready = await started.process.waitForLine(/\[start\] ready in [0-9.]+ s: customers, campaigns, compliance, metrics SERVING/, 30_000);
+    await started.process.waitForLine('[start] try:', 10_000);
+    expect(started.process.output().indexOf('[start] try:')).toBeGreaterThan(started.process.output().indexOf(ready));
     customerId = await createCustomer('First Run Ltd');
   });
 

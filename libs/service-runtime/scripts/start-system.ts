@@ -4,7 +4,8 @@
  * it just created), then runs every service as its own process on its default ports, with
  * authentication on: a development CA, a certificate per service and a token signing key in
  * .data/identity (kept while still valid), a token for a demo operator written there, and the
- * buf curl / grpcurl lines that use it printed. Each service finds its peers at the ports
+ * buf curl / grpcurl lines that use it printed once every service answers SERVING on its health
+ * port ("ready in … s"). Each service finds its peers at the ports
  * configured here (<PEER>_ADDRESS, unless set). Then the agent simulator (apps/agent-simulator)
  * runs as its own process against campaigns and compliance, with the same identity folder
  * (SIMULATOR=false: not started; its SIMULATOR_* variables pass through).
@@ -29,6 +30,7 @@ import {
 } from '@cec/db';
 import { peerAddressVariable, readServiceConfig, SERVICE_NAMES } from '../src/index';
 import { callLines, DEMO_OPERATOR, defaultIdentityDir, shownPath, writeSystemIdentity, writeTokenFile } from './dev-identity';
+import { untilServing } from './until-serving';
 
 const say = (line: string): void => console.log(`[start] ${line}`);
 
@@ -38,6 +40,9 @@ const START_ENV = {
 };
 /** The simulator's own default (apps/agent-simulator/src/options.ts), for the printed line. */
 const SIMULATOR_METRICS_PORT = 9459;
+
+/** How long npm start waits for every service to be SERVING before it says which are not. */
+const READY_TIMEOUT_MS = 120_000;
 
 /** A signal this long after the first one stops the children at once (sooner: the same Ctrl-C twice). */
 const SECOND_SIGNAL_AFTER_MS = 2_000;
@@ -170,6 +175,21 @@ async function main(): Promise<void> {
     `token of ${DEMO_OPERATOR.subject} (${DEMO_OPERATOR.roles.join(', ')}) in ${shownToken}, valid until ${operator.expires.toISOString()}; ` +
       'another role or an agent: npm run identity:dev -- --token --sub <agent id> --roles agent',
   );
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  // The lines to try only once they can work: a call before a service serves finds nothing.
+  const waitingSince = Date.now();
+  const notServing = await untilServing(
+    present.map(({ name, config }) => ({ name, address: `127.0.0.1:${config.healthPort}` })),
+    { timeoutMs: READY_TIMEOUT_MS, stopWaiting: () => stopping !== undefined },
+  );
+  if (stopping) return;
+  if (notServing.length) {
+    say(`not SERVING after ${READY_TIMEOUT_MS / 1000} s: ${notServing.join(', ')} (their log lines above say why); the others are`);
+  } else {
+    say(`ready in ${((Date.now() - waitingSince) / 1000).toFixed(1)} s: ${present.map((s) => s.name).join(', ')} SERVING`);
+  }
   const first = present.find((s) => s.name === 'customers') ?? present[0];
   if (first) {
     const customers = first.name === 'customers';
@@ -182,8 +202,6 @@ async function main(): Promise<void> {
     say('try:');
     for (const line of [lines.bufList, lines.bufCall, lines.grpcurlList, lines.grpcurlCall]) if (line) say(`  ${line}`);
   }
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
 }
 
 main().catch((error: Error) => {
