@@ -130,3 +130,50 @@ describe('client factory', () => {
     caller.close();
   });
 });
+
+/** One channel to a name with several addresses (a headless Service's pods) spreads its calls over them. */
+describe('a peer with several replicas', () => {
+  const servers: RunningGrpcServer[] = [];
+  const served = new Map<number, number>();
+  let client: customersV1.CustomerServiceClient | undefined;
+
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i += 1) {
+      const replica = i;
+      servers.push(
+        await startGrpcServer({
+          host: '127.0.0.1',
+          port: 0,
+          logger: capturingLogger().logger,
+          services: [
+            register(customersV1.CustomerServiceService, {
+              // every method answers an empty message; ListCustomers counts the calls this replica served
+              ...Object.fromEntries(Object.keys(customersV1.CustomerServiceService).map((name) => [name, async () => ({})])),
+              listCustomers: async () => {
+                served.set(replica, (served.get(replica) ?? 0) + 1);
+                return { customers: [], nextPageToken: '' };
+              },
+            } as unknown as AsyncService<CustomerServer>),
+          ],
+        }),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    client?.close();
+    for (const s of servers) await s.shutdown();
+  });
+
+  it('sends the calls of one client round robin to every replica, not all to the first it reached', async () => {
+    // ipv4:a,b is one target with two addresses, as DNS answers for a headless Service.
+    client = createClient(customersV1.CustomerServiceClient, `ipv4:${servers.map((s) => `127.0.0.1:${s.port}`).join(',')}`, { caller: 'tests' });
+    for (let i = 0; i < 20; i += 1) {
+      await new Promise<void>((resolve, reject) =>
+        (client as customersV1.CustomerServiceClient).listCustomers(customersV1.ListCustomersRequest.fromPartial({ pageSize: 1 }), (error) => (error ? reject(error) : resolve())),
+      );
+    }
+    expect([...served.keys()].sort()).toEqual([0, 1]);
+    expect((served.get(0) ?? 0) + (served.get(1) ?? 0)).toBe(20);
+  });
+});

@@ -52,14 +52,19 @@ export interface ClientFactoryOptions {
 }
 
 /**
- * The gRPC service config that retries UNAVAILABLE (server restarting, connection refused)
- * with exponential backoff, for the methods the contract marks idempotent
- * (`idempotency_level`) and only those: a create or a payment is never sent twice by the
- * channel on its own. Other codes are the caller's to handle.
+ * The gRPC service config of a peer's channel:
+ * - calls go round robin over every address the peer's name resolves to (a Kubernetes headless
+ *   Service lists each ready pod), so one long-lived channel spreads its calls over the
+ *   replicas; with one address it is one connection, as pick_first would be;
+ * - UNAVAILABLE (server restarting, connection refused) is retried with exponential backoff,
+ *   for the methods the contract marks idempotent (`idempotency_level`) and only those: a
+ *   create or a payment is never sent twice by the channel on its own. Other codes are the
+ *   caller's to handle.
  */
 export function retryServiceConfig(maxAttempts: number): string {
   const names = [...methodTraits().values()].filter((t) => t.retryable).map((t) => ({ service: t.service, method: t.method }));
   return JSON.stringify({
+    loadBalancingConfig: [{ round_robin: {} }],
     methodConfig: [
       {
         name: names,
