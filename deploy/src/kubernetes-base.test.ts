@@ -105,9 +105,11 @@ describe('the Kubernetes base (deploy/kubernetes)', () => {
       expect(ports).toEqual({ grpc: grpcPort, metrics: metricsPort, health: healthPort });
     });
 
-    it('has a Service selecting those pods, on the gRPC and metrics ports', () => {
+    it('has a headless Service selecting those pods, on the gRPC and metrics ports', () => {
       const service = find('Service', name);
       expect(service).toBeDefined();
+      // headless: the name resolves to every ready pod, for the peers' round-robin channels
+      expect(service.spec.clusterIP).toBe('None');
       expect(matches(service.spec.selector, deployment(name).spec.template.metadata.labels)).toBe(true);
       const ports = service.spec.ports.map((p: Anything) => [p.name, p.port, p.targetPort]);
       expect(ports).toEqual([
