@@ -66,7 +66,10 @@ it('tells the story of one overdue customer, from the first reminder to paid in 
   expect(facts.refusal.reason).toContain('opted out of contact by sms');
   // The partial payment: the final notice asks for what is left.
   expect(facts.partial).toMatchObject({ invoiceStatus: 'partial', balance: '700.00 USD' });
-  expect(facts.partial.letterBody).toContain('$700.00 remains unpaid');
+  // The amount as the customer's locale writes US dollars (the English template in the night
+  // place's country): "$700.00" in en-US, "USD 700.00" in en-AU, "US$700.00" in en-NZ.
+  const owed = new Intl.NumberFormat(`en-${facts.countryCode}`, { style: 'currency', currency: 'USD' }).format(700);
+  expect(facts.partial.letterBody).toContain(`${owed} remains unpaid`);
 
   // The call deferred to 08:00 on the customer's clock: the next 08:00 there, computed here.
   const local = Temporal.Instant.fromEpochMilliseconds(startedAt.getTime()).toZonedDateTimeISO(facts.timeZone);
