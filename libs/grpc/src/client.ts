@@ -140,8 +140,11 @@ export function createChannel(address: string, options: Pick<ClientFactoryOption
 
 /** A client for service-to-service calls: deadlines, cancellation, request ids, retries of idempotent methods, keepalive. */
 export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: ClientFactoryOptions): C {
-  return new Ctor(address, options.credentials ?? channelCredentials(options.tls), {
+  const channel = options.channel ?? createChannel(address, options);
+  // The channel carries its own credentials: grpc-js reads this argument only when it makes the
+  // channel itself, so the TLS files are not read a second time for it.
+  return new Ctor(address, credentials.createInsecure(), {
     interceptors: [contextInterceptor({ caller: options.caller, defaultTimeoutMs: options.defaultTimeoutMs ?? 5_000 })],
-    channelOverride: options.channel ?? createChannel(address, options),
+    channelOverride: channel,
   });
 }
