@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { createClient, describeCallFailure } from '@cec/grpc';
+import { createChannel, createClient, describeCallFailure } from '@cec/grpc';
 import { startMetricsServer, type Logger } from '@cec/observability';
 import { campaignsV1, complianceV1 } from '@cec/proto';
 import { AgentWorker, pause, type Clients } from './agent-worker';
@@ -49,9 +49,12 @@ export interface SimulatorResult {
 
 function clientsFor(options: SimulatorOptions, credentials: ChannelCredentials): Clients {
   const common = { caller: 'agent-simulator', credentials };
+  // One channel for both campaigns clients, as a service has per peer (connectPeers): one
+  // reconnect backoff, so after a campaigns restart both reach it once either does.
+  const campaigns = createChannel(options.campaignsAddress, common);
   return {
-    agents: createClient(campaignsV1.AgentServiceClient, options.campaignsAddress, common),
-    tasks: createClient(campaignsV1.TaskServiceClient, options.campaignsAddress, common),
+    agents: createClient(campaignsV1.AgentServiceClient, options.campaignsAddress, { ...common, channel: campaigns }),
+    tasks: createClient(campaignsV1.TaskServiceClient, options.campaignsAddress, { ...common, channel: campaigns }),
     optOuts: createClient(complianceV1.OptOutServiceClient, options.complianceAddress, common),
   };
 }
@@ -120,7 +123,7 @@ export async function runSimulator(options: SimulatorOptions, stopSignal: AbortS
     return { agents, summary };
   } finally {
     clearInterval(summaryTimer);
-    for (const client of Object.values(clients)) client.close();
+    for (const channel of new Set(Object.values(clients).map((client) => client.getChannel()))) channel.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
 }
