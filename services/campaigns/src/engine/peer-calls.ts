@@ -23,7 +23,6 @@ export function askPeer<Req, Res>(client: object, method: UnaryMethod<Req, Res>,
   });
 }
 
-
 /** Answers that name one bad item of a batch (the rest could be answered): split the batch to find it. */
 export function namesABadItem(error: unknown): boolean {
   const code = statusCodeOf(error);

@@ -1,5 +1,5 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { peerCallError } from '@cec/grpc';
+import { callUnary, peerCallError } from '@cec/grpc';
 import { NotFoundError } from '@cec/errors';
 import type { customersV1 } from '@cec/proto';
 
@@ -17,14 +17,14 @@ export interface CustomerDirectory {
 export function customerDirectoryFrom(client: customersV1.CustomerServiceClient): CustomerDirectory {
   return {
     exists: (customerId) =>
-      new Promise<boolean>((resolve, reject) => {
-        client.getCustomer({ customerId }, (error) => {
-          if (!error) return resolve(true);
+      callUnary(client, 'getCustomer', { customerId }).then(
+        () => true,
+        (error: ServiceError) => {
           const failure = peerError(error);
-          if (failure instanceof NotFoundError) return resolve(false);
-          reject(failure);
-        });
-      }),
+          if (failure instanceof NotFoundError) return false;
+          throw failure;
+        },
+      ),
   };
 }
 

@@ -1,6 +1,6 @@
 import { metricsV1 } from '@cec/proto';
 import { startService, type RunningService } from '@cec/service-runtime';
-import { createTestDatabase, startTestService, UNREACHABLE_ADDRESS, type TestDatabase, type TestService } from '@cec/testing';
+import { createTestDatabase, startTestService, type TestDatabase, type TestService } from '@cec/testing';
 import type { Logger } from '@cec/observability';
 import { metricsServiceSpec } from '../metrics-service';
 
@@ -17,16 +17,14 @@ export interface MetricsHarness {
   kit: Kit;
 }
 
-/** CUSTOMERS_ADDRESS when a test starts no customers service: unreachable, never a developer's own on 127.0.0.1:50051. */
-export const NO_CUSTOMERS = UNREACHABLE_ADDRESS;
 
-/** Starts the real metrics service in the test process over `db` (the retention job off and nobody at CUSTOMERS_ADDRESS, unless env says otherwise). */
+/** Starts the real metrics service in the test process over `db` (the retention job off; CUSTOMERS_ADDRESS, like every peer's, unreachable unless env says otherwise: testServiceEnv). */
 export function startMetricsService(db: TestDatabase, options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<Kit> {
   return startTestService(metricsServiceSpec, {
     start: startService,
     clients: METRICS_CLIENTS,
     database: db,
-    env: { RETENTION_INTERVAL_MS: '0', CUSTOMERS_ADDRESS: NO_CUSTOMERS, ...options.env },
+    env: { RETENTION_INTERVAL_MS: '0', ...options.env },
     logger: options.logger,
   });
 }

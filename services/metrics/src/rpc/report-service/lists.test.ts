@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { metricsV1 } from '@cec/proto';
-import { call, expectInvalid, rejectionOf } from '@cec/testing';
-import { NO_CUSTOMERS } from '../../testing/metrics-harness';
+import { call, expectInvalid, rejectionOf, UNREACHABLE_ADDRESS } from '@cec/testing';
 import { startReportService, useReportService } from './report-harness';
 import { reportFixtures } from './report-fixtures';
 
@@ -224,7 +223,7 @@ describe('GetCustomerCommunications', () => {
 
     beforeAll(async () => {
       // A second metrics service over the same rows, with nobody at CUSTOMERS_ADDRESS.
-      const kit = await startReportService(h.db, NO_CUSTOMERS);
+      const kit = await startReportService(h.db, UNREACHABLE_ADDRESS);
       reports = kit.clients.reports;
       stop = kit.stop;
     });

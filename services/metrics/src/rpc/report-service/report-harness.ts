@@ -1,8 +1,7 @@
 import { metricsV1 } from '@cec/proto';
 import { startService, type RunningService } from '@cec/service-runtime';
-import { createTestDatabase, startServiceProcess, startTestService, type ServiceProcess, type TestDatabase, type TestService } from '@cec/testing';
+import { createTestDatabase, startServiceProcess, startTestService, UNREACHABLE_ADDRESS, type ServiceProcess, type TestDatabase, type TestService } from '@cec/testing';
 import { metricsServiceSpec } from '../../metrics-service';
-import { NO_CUSTOMERS } from '../../testing/metrics-harness';
 
 const CLIENTS = { reports: metricsV1.ReportServiceClient };
 type Kit = TestService<RunningService, typeof CLIENTS>;
@@ -43,7 +42,7 @@ export function useReportService(options: { customers?: boolean } = {}): ReportH
   beforeAll(async () => {
     db = await createTestDatabase();
     if (options.customers) customersProcess = await startServiceProcess('customers', db.url, { OVERDUE_SWEEP_INTERVAL_MS: '0' });
-    kit = await startReportService(db, customersProcess?.address ?? NO_CUSTOMERS);
+    kit = await startReportService(db, customersProcess?.address ?? UNREACHABLE_ADDRESS);
     Object.assign(handle, { db, reports: kit.clients.reports, customersProcess });
   });
   afterAll(async () => {
