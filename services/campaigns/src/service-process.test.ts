@@ -13,7 +13,9 @@ describe('the campaigns service process', () => {
   beforeAll(async () => {
     customers = await startServiceProcess('customers', db.url, { OVERDUE_SWEEP_INTERVAL_MS: '0' });
     compliance = await startServiceProcess('compliance', db.url, { CUSTOMERS_ADDRESS: customers.address });
-    campaigns = await startServiceProcess('campaigns', db.url, { CUSTOMERS_ADDRESS: customers.address, COMPLIANCE_ADDRESS: compliance.address });
+    // No engine passes of its own: a pass between the two CreateCampaign calls below would take the
+    // first campaign's one due step and complete it, and the second would then rightly be accepted.
+    campaigns = await startServiceProcess('campaigns', db.url, { CUSTOMERS_ADDRESS: customers.address, COMPLIANCE_ADDRESS: compliance.address, ENGINE_INTERVAL_MS: '0' });
   });
 
   afterAll(async () => {
